@@ -1,0 +1,155 @@
+/* aiorun: run a program, or a set of workers, and give them an orderly
+ * life and an orderly death. */
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <libutil.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "signals.h"
+#include "supervisor.h"
+#include "worker.h"
+
+/* A closed 0, 1 or 2 would be taken by the next descriptor aiorun opens,
+ * and a child would then read or write it by accident. */
+static int open_standard_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			return -1;
+	}
+	return 0;
+}
+
+static struct pidfh *claim_pidfile(const char *path)
+{
+	pid_t other;
+	struct pidfh *pfh = pidfile_open(path, 0644, &other);
+
+	if (pfh == NULL) {
+		if (errno == EEXIST)
+			log_errx("%s: already held by a running aiorun (pid %d)",
+			         path, (int)other);
+		else
+			log_err("%s", path);
+		return NULL;
+	}
+	if (pidfile_write(pfh) == -1) {
+		log_err("%s", path);
+		pidfile_remove(pfh);
+		return NULL;
+	}
+	return pfh;
+}
+
+/* The parent may already be gone by the time the request is made. */
+static int set_pdeathsig(int signo)
+{
+	pid_t parent = getppid();
+
+	if (prctl(PR_SET_PDEATHSIG, signo) == -1)
+		return -1;
+	if (getppid() != parent)
+		raise(signo);
+	return 0;
+}
+
+/* Orphans are handed to the nearest subreaper: as PID 1 aiorun gets them
+ * anyway, otherwise it asks. */
+static int become_reaper(const struct settings *s)
+{
+	if (getpid() == 1 || s->no_subreaper)
+		return 0;
+	return prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
+/* libev's default reaction to a failed system call is abort(), which for
+ * PID 1 would take the whole container down with a core dump. */
+static void loop_syserr(const char *msg)
+{
+	log_err("event loop: %s", msg);
+}
+
+static struct ev_loop *open_loop(const struct settings *s)
+{
+	ev_set_syserr_cb(loop_syserr);
+	return ev_default_loop(EVFLAG_NOENV | s->backend);
+}
+
+static int run(struct settings *s)
+{
+	struct worker main_worker = {
+		.name = "main",
+		.argv = s->program,
+		.is_main = true,
+		.foreground = true,
+		.grace = -1,
+		.status = -1,
+	};
+	struct supervisor *sup = NULL;
+	struct pidfh *pfh = NULL;
+	struct ev_loop *loop;
+	int status = EXIT_OSERR;
+
+	if (open_standard_fds() == -1) {
+		log_err("cannot open /dev/null");
+		return EXIT_OSERR;
+	}
+	if (s->pidfile != NULL && (pfh = claim_pidfile(s->pidfile)) == NULL)
+		return EXIT_OSERR;
+	if (s->pdeathsig != 0 && set_pdeathsig(s->pdeathsig) == -1) {
+		log_err("--pdeathsig");
+		goto remove_pidfile;
+	}
+	if (become_reaper(s) == -1)
+		log_warn("cannot become a child subreaper; orphans will not "
+		         "be reaped");
+	if ((loop = open_loop(s)) == NULL) {
+		log_errx("cannot start the event loop (backend %s unavailable?)",
+		         s->backend ? "requested" : "auto");
+		goto remove_pidfile;
+	}
+	if ((sup = supervisor_create(loop, s, &main_worker, 1)) == NULL) {
+		log_err("cannot start");
+		goto remove_pidfile;
+	}
+	signals_init(loop, supervisor_signal, sup);
+	if (supervisor_start(sup, &status) == -1)
+		goto destroy_supervisor;
+
+	ev_run(loop, 0);
+
+	log_info("Waiting for executor shutdown.");
+	log_info("Leaving. Bye!");
+	status = supervisor_exit_status(sup);
+destroy_supervisor:
+	supervisor_destroy(sup);
+remove_pidfile:
+	if (pfh != NULL)
+		pidfile_remove(pfh);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct settings settings;
+	int status;
+
+	log_init();
+	if (config_load(&settings, argc, argv, &status) == -1)
+		return status;
+	log_set_level(settings.log_level);
+	if (settings.check) {
+		config_print(&settings);
+		log_info("configuration OK");
+		return 0;
+	}
+	return run(&settings);
+}

@@ -1,0 +1,170 @@
+#include "parse.h"
+
+#include <ctype.h>
+#include <ev.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+
+int parse_duration(const char *text, double *seconds)
+{
+	static const struct {
+		const char *suffix;
+		double scale;
+	} units[] = {
+		{"", 1}, {"ms", 0.001}, {"s", 1}, {"m", 60}, {"h", 3600},
+	};
+	char *end;
+	double value;
+
+	/* strtod would also take hex, "inf", "nan" and leading blanks. */
+	if (!isdigit((unsigned char)text[0]) && text[0] != '.')
+		return -1;
+	value = strtod(text, &end);
+	if (end == text)
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix) != 0)
+			continue;
+		value *= units[i].scale;
+		if (!isfinite(value) || value > DURATION_MAX)
+			return -1;
+		*seconds = value;
+		return 0;
+	}
+	return -1;
+}
+
+char *format_duration(double seconds, char *buf, size_t size)
+{
+	if (seconds > 0 && seconds < 1)
+		snprintf(buf, size, "%gms", seconds * 1000);
+	else
+		snprintf(buf, size, "%gs", seconds);
+	return buf;
+}
+
+/* Standard Linux numbering; realtime signals are reachable by number. */
+static const char *const signal_names[] = {
+	[SIGHUP] = "SIGHUP",       [SIGINT] = "SIGINT",
+	[SIGQUIT] = "SIGQUIT",     [SIGILL] = "SIGILL",
+	[SIGTRAP] = "SIGTRAP",     [SIGABRT] = "SIGABRT",
+	[SIGBUS] = "SIGBUS",       [SIGFPE] = "SIGFPE",
+	[SIGKILL] = "SIGKILL",     [SIGUSR1] = "SIGUSR1",
+	[SIGSEGV] = "SIGSEGV",     [SIGUSR2] = "SIGUSR2",
+	[SIGPIPE] = "SIGPIPE",     [SIGALRM] = "SIGALRM",
+	[SIGTERM] = "SIGTERM",     [SIGSTKFLT] = "SIGSTKFLT",
+	[SIGCHLD] = "SIGCHLD",     [SIGCONT] = "SIGCONT",
+	[SIGSTOP] = "SIGSTOP",     [SIGTSTP] = "SIGTSTP",
+	[SIGTTIN] = "SIGTTIN",     [SIGTTOU] = "SIGTTOU",
+	[SIGURG] = "SIGURG",       [SIGXCPU] = "SIGXCPU",
+	[SIGXFSZ] = "SIGXFSZ",     [SIGVTALRM] = "SIGVTALRM",
+	[SIGPROF] = "SIGPROF",     [SIGWINCH] = "SIGWINCH",
+	[SIGIO] = "SIGIO",         [SIGPWR] = "SIGPWR",
+	[SIGSYS] = "SIGSYS",
+};
+#define NAMED_SIGNALS ((int)(sizeof(signal_names) / sizeof(signal_names[0])))
+
+int parse_signal(const char *text)
+{
+	const char *name = text;
+	const char *errstr;
+	int signo;
+
+	signo = (int)strtonum(text, 1, NSIG - 1, &errstr);
+	if (errstr == NULL)
+		return signo;
+	if (strncasecmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (signo = 1; signo < NAMED_SIGNALS; signo++)
+		if (signal_names[signo] &&
+		    strcasecmp(name, signal_names[signo] + 3) == 0)
+			return signo;
+	return -1;
+}
+
+const char *signal_name(int signo)
+{
+	static _Thread_local char other[16];
+
+	if (signo > 0 && signo < NAMED_SIGNALS && signal_names[signo] != NULL)
+		return signal_names[signo];
+	snprintf(other, sizeof(other), "SIG%d", signo);
+	return other;
+}
+
+int parse_exit_code(const char *text)
+{
+	const char *errstr;
+	int code = (int)strtonum(text, 0, 255, &errstr);
+
+	return errstr == NULL ? code : -1;
+}
+
+int parse_exit_mapping(const char *text, int *from, int *to)
+{
+	char code[8];
+	const char *colon = strchr(text, ':');
+	size_t len = colon ? (size_t)(colon - text) : strlen(text);
+
+	if (len == 0 || len >= sizeof(code))
+		return -1;
+	memcpy(code, text, len);
+	code[len] = '\0';
+	*from = parse_exit_code(code);
+	*to = colon ? parse_exit_code(colon + 1) : 0;
+	return *from < 0 || *to < 0 ? -1 : 0;
+}
+
+int parse_bool(const char *text, bool *value)
+{
+	static const char *const truths[] = {"yes", "true", "on", "1"};
+	static const char *const lies[] = {"no", "false", "off", "0"};
+
+	for (size_t i = 0; i < sizeof(truths) / sizeof(truths[0]); i++) {
+		if (strcasecmp(text, truths[i]) == 0) {
+			*value = true;
+			return 0;
+		}
+		if (strcasecmp(text, lies[i]) == 0) {
+			*value = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int parse_backend(const char *text, unsigned int *flags)
+{
+	static const struct {
+		const char *name;
+		unsigned int flags;
+	} backends[] = {
+		{"auto", 0},
+		{"select", EVBACKEND_SELECT},
+		{"poll", EVBACKEND_POLL},
+		{"epoll", EVBACKEND_EPOLL},
+		{"io_uring", EVBACKEND_IOURING},
+	};
+
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		if (strcmp(text, backends[i].name) == 0) {
+			*flags = backends[i].flags;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int wait_status_code(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return -1;
+}

@@ -1,0 +1,669 @@
+#include "supervisor.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "children.h"
+#include "fsm.h"
+#include "log.h"
+#include "parse.h"
+#include "signals.h"
+
+/* An event with what it carries: the signal, or the worker that ended. */
+struct input {
+	enum sup_event event;
+	int signo;
+	const struct worker *worker;
+};
+
+/* A process aiorun adopted and cancelled during the shutdown. */
+struct adoptee {
+	pid_t pid;
+	double deadline; /* when SIGKILL is due */
+};
+
+#define QUEUE_SIZE 8
+
+struct supervisor {
+	struct ev_loop *loop;
+	const struct settings *settings;
+	struct worker *workers;
+	size_t count;
+
+	enum sup_state state;
+	struct input queue[QUEUE_SIZE];
+	size_t queue_head, queue_len;
+	bool dispatching;
+
+	struct exit_facts facts;
+	int stop_signal; /* what cancels, once the shutdown began */
+
+	struct worker hook;
+	char *hook_argv[4];
+
+	struct adoptee *adopted;
+	size_t adopted_count, adopted_cap;
+
+	struct ev_child reaper;
+	struct ev_timer hook_timer;
+	struct ev_timer grace_timer;
+	struct ev_timer wait_timer;
+};
+
+static void post(struct supervisor *sup, struct input in);
+
+static const char *duration_text(double seconds)
+{
+	static char buf[32];
+
+	return format_duration(seconds, buf, sizeof(buf));
+}
+
+static double grace_of(const struct supervisor *sup, const struct worker *w)
+{
+	return w->grace >= 0 ? w->grace : sup->settings->grace;
+}
+
+static struct worker *worker_by_pid(struct supervisor *sup, pid_t pid)
+{
+	for (size_t i = 0; i < sup->count; i++)
+		if (sup->workers[i].pid == pid)
+			return &sup->workers[i];
+	return NULL;
+}
+
+static bool workers_running(const struct supervisor *sup)
+{
+	for (size_t i = 0; i < sup->count; i++)
+		if (sup->workers[i].pid > 0)
+			return true;
+	return false;
+}
+
+/* Sends W its stop signal, then SIGCONT so that a stopped worker can act
+ * on it, and starts its grace period. */
+static void cancel_worker(struct supervisor *sup, struct worker *w)
+{
+	int signo = w->stop_signal ? w->stop_signal : sup->stop_signal;
+
+	log_info("Cancelling task: %s (pid %d) with %s", w->name, (int)w->pid,
+	         signal_name(signo));
+	if (worker_signal(w, signo) == -1 && errno != ESRCH)
+		log_warn("cannot signal %s (pid %d)", w->name, (int)w->pid);
+	if (signo != SIGCONT)
+		worker_signal(w, SIGCONT);
+	w->cancelled = true;
+	w->deadline = ev_now(sup->loop) + grace_of(sup, w);
+}
+
+/* Adopted processes ---------------------------------------------------- */
+
+static bool is_known(struct supervisor *sup, pid_t pid)
+{
+	if (worker_by_pid(sup, pid) != NULL || pid == sup->hook.pid)
+		return true;
+	for (size_t i = 0; i < sup->adopted_count; i++)
+		if (sup->adopted[i].pid == pid)
+			return true;
+	return false;
+}
+
+static void adopt(pid_t pid, void *data)
+{
+	struct supervisor *sup = data;
+	struct adoptee *grown;
+	char comm[32];
+
+	if (is_known(sup, pid) || !children_describe(pid, comm, sizeof(comm)))
+		return;
+	if (sup->adopted_count == sup->adopted_cap) {
+		size_t cap = sup->adopted_cap ? 2 * sup->adopted_cap : 16;
+
+		grown = reallocarray(sup->adopted, cap, sizeof(*grown));
+		if (grown == NULL) {
+			/* Still killed with the rest at the end. */
+			log_warn("cannot track adopted process %d", (int)pid);
+			return;
+		}
+		sup->adopted = grown;
+		sup->adopted_cap = cap;
+	}
+	log_info("Cancelling adopted process: pid %d (%s) with %s", (int)pid,
+	         comm, signal_name(sup->stop_signal));
+	kill(pid, sup->stop_signal);
+	sup->adopted[sup->adopted_count++] = (struct adoptee){
+		.pid = pid,
+		.deadline = ev_now(sup->loop) + sup->settings->grace,
+	};
+}
+
+static void forget_adoptee(struct supervisor *sup, pid_t pid)
+{
+	for (size_t i = 0; i < sup->adopted_count; i++) {
+		if (sup->adopted[i].pid == pid) {
+			sup->adopted[i] = sup->adopted[--sup->adopted_count];
+			return;
+		}
+	}
+}
+
+static void kill_child(pid_t pid, void *data)
+{
+	(void)data;
+	kill(pid, SIGKILL);
+}
+
+/* Grace periods --------------------------------------------------------- */
+
+/* Arms the grace timer for the earliest deadline still pending, if any. */
+static void rearm_grace_timer(struct supervisor *sup)
+{
+	double next = -1;
+
+	for (size_t i = 0; i < sup->count; i++) {
+		const struct worker *w = &sup->workers[i];
+
+		if (w->pid > 0 && w->cancelled && !w->killed &&
+		    (next < 0 || w->deadline < next))
+			next = w->deadline;
+	}
+	for (size_t i = 0; i < sup->adopted_count; i++)
+		if (next < 0 || sup->adopted[i].deadline < next)
+			next = sup->adopted[i].deadline;
+
+	ev_timer_stop(sup->loop, &sup->grace_timer);
+	if (next < 0)
+		return;
+	next -= ev_now(sup->loop);
+	ev_timer_set(&sup->grace_timer, next > 0 ? next : 0, 0);
+	ev_timer_start(sup->loop, &sup->grace_timer);
+}
+
+/* Appends "NAME (pid N)" to a list being built in BUF. */
+static void list_append(char *buf, size_t size, const char *name, pid_t pid)
+{
+	char item[128];
+
+	snprintf(item, sizeof(item), "%s%s (pid %d)", buf[0] ? ", " : "", name,
+	         (int)pid);
+	strlcat(buf, item, size);
+}
+
+static void kill_late(struct supervisor *sup)
+{
+	/* A deadline a millisecond away is due: timers may fire that early. */
+	double now = ev_now(sup->loop) + 1e-3;
+	double grace = sup->settings->grace;
+	char late[1024] = "";
+
+	for (size_t i = 0; i < sup->count; i++) {
+		struct worker *w = &sup->workers[i];
+
+		if (w->pid <= 0 || !w->cancelled || w->killed || w->deadline > now)
+			continue;
+		if (late[0] == '\0')
+			grace = grace_of(sup, w);
+		list_append(late, sizeof(late), w->name, w->pid);
+		worker_signal(w, SIGKILL);
+		w->killed = true;
+		sup->facts.killed_late = true;
+	}
+	for (size_t i = 0; i < sup->adopted_count;) {
+		struct adoptee *a = &sup->adopted[i];
+
+		if (a->deadline > now) {
+			i++;
+			continue;
+		}
+		list_append(late, sizeof(late), "adopted", a->pid);
+		kill(a->pid, SIGKILL);
+		/* Killed: it no longer needs a deadline. */
+		*a = sup->adopted[--sup->adopted_count];
+	}
+	if (late[0] != '\0')
+		log_warnx("During shutdown, the following tasks refused to exit "
+		          "after %s: %s; sending SIGKILL",
+		          duration_text(grace), late);
+	rearm_grace_timer(sup);
+}
+
+/* Actions ---------------------------------------------------------------- */
+
+static const char *cause_text(const struct supervisor *sup,
+                              const struct input *in, char *buf, size_t size)
+{
+	switch (in->event) {
+	case EVENT_STOP_SIGNAL:
+		snprintf(buf, size, "received %s", signal_name(in->signo));
+		break;
+	case EVENT_DECISIVE_END:
+		snprintf(buf, size, "%s ended with status %d", in->worker->name,
+		         in->worker->status);
+		break;
+	case EVENT_ALL_GONE:
+		if (sup->count > 0 && sup->settings->run_forever) {
+			strlcpy(buf, "nothing is left running", size);
+			break;
+		}
+		/* FALLTHROUGH */
+	default:
+		strlcpy(buf, "every task has ended", size);
+		break;
+	}
+	return buf;
+}
+
+static void start_hook(struct supervisor *sup)
+{
+	struct worker *hook = &sup->hook;
+
+	sup->hook_argv[0] = "/bin/sh";
+	sup->hook_argv[1] = "-c";
+	sup->hook_argv[2] = (char *)sup->settings->on_shutdown;
+	hook->name = "on-shutdown";
+	hook->argv = sup->hook_argv;
+	hook->grace = -1;
+	if ((hook->path = strdup("/bin/sh")) == NULL ||
+	    worker_build_env(hook) == -1 || worker_spawn(hook) == -1) {
+		log_warn("cannot run the on-shutdown hook");
+		post(sup, (struct input){.event = EVENT_HOOK_DONE});
+		return;
+	}
+	log_info("Running the on-shutdown hook (pid %d): %s", (int)hook->pid,
+	         sup->settings->on_shutdown);
+	ev_timer_set(&sup->hook_timer, sup->settings->grace, 0);
+	ev_timer_start(sup->loop, &sup->hook_timer);
+}
+
+static void begin_shutdown(struct supervisor *sup, const struct input *in)
+{
+	char cause[128];
+
+	if (in->event == EVENT_STOP_SIGNAL) {
+		log_info("Stopping the loop (received %s)", signal_name(in->signo));
+		sup->facts.cause = CAUSE_SIGNAL;
+	} else if (in->event == EVENT_DECISIVE_END) {
+		sup->facts.cause = CAUSE_WORKER;
+		sup->facts.cause_status = in->worker->status;
+	} else {
+		sup->facts.cause = CAUSE_ALL_ENDED;
+	}
+	log_info("Entering shutdown phase. (%s)",
+	         cause_text(sup, in, cause, sizeof(cause)));
+
+	sup->stop_signal = sup->settings->stop_signal;
+	if (sup->stop_signal == 0)
+		sup->stop_signal = in->event == EVENT_STOP_SIGNAL ? in->signo
+		                                                   : SIGTERM;
+
+	if (sup->settings->on_shutdown != NULL)
+		start_hook(sup);
+	else
+		post(sup, (struct input){.event = EVENT_HOOK_DONE});
+}
+
+static void cancel(struct supervisor *sup)
+{
+	bool waiters = false;
+
+	ev_timer_stop(sup->loop, &sup->hook_timer);
+	log_info("Cancelling pending tasks.");
+	for (size_t i = 0; i < sup->count; i++) {
+		struct worker *w = &sup->workers[i];
+
+		if (w->pid <= 0)
+			continue;
+		if (w->waits_for)
+			waiters = true;
+		else
+			cancel_worker(sup, w);
+	}
+	children_each(adopt, sup);
+	if (waiters && sup->settings->wait_timeout > 0) {
+		ev_timer_set(&sup->wait_timer, sup->settings->wait_timeout, 0);
+		ev_timer_start(sup->loop, &sup->wait_timer);
+	}
+	log_info("Running pending tasks till complete");
+	rearm_grace_timer(sup);
+}
+
+static void cancel_waiters(struct supervisor *sup)
+{
+	log_warnx("shutdown-waits-for tasks still running after %s "
+	          "(--wait-timeout): cancelling them",
+	          duration_text(sup->settings->wait_timeout));
+	for (size_t i = 0; i < sup->count; i++) {
+		struct worker *w = &sup->workers[i];
+
+		if (w->pid > 0 && w->waits_for && !w->cancelled)
+			cancel_worker(sup, w);
+	}
+	rearm_grace_timer(sup);
+}
+
+static void kill_all(struct supervisor *sup, const struct input *in)
+{
+	log_warnx("Received %s during shutdown: killing every remaining task",
+	          signal_name(in->signo));
+	ev_timer_stop(sup->loop, &sup->hook_timer);
+	ev_timer_stop(sup->loop, &sup->grace_timer);
+	ev_timer_stop(sup->loop, &sup->wait_timer);
+	for (size_t i = 0; i < sup->count; i++) {
+		struct worker *w = &sup->workers[i];
+
+		if (w->pid > 0) {
+			worker_signal(w, SIGKILL);
+			w->killed = true;
+		}
+	}
+	if (sup->hook.pid > 0)
+		worker_signal(&sup->hook, SIGKILL);
+	sup->adopted_count = 0;
+	children_each(kill_child, NULL);
+}
+
+/* After any reap: the process may have left orphans of its own, which
+ * are now aiorun's and must go the way of the rest. */
+static void cancel_orphans(struct supervisor *sup)
+{
+	children_each(adopt, sup);
+	rearm_grace_timer(sup);
+}
+
+static void finish(struct supervisor *sup)
+{
+	ev_timer_stop(sup->loop, &sup->hook_timer);
+	ev_timer_stop(sup->loop, &sup->grace_timer);
+	ev_timer_stop(sup->loop, &sup->wait_timer);
+	ev_break(sup->loop, EVBREAK_ALL);
+}
+
+static void perform(struct supervisor *sup, enum sup_action action,
+                    const struct input *in)
+{
+	switch (action) {
+	case ACTION_NONE:
+		break;
+	case ACTION_BEGIN_SHUTDOWN:
+		begin_shutdown(sup, in);
+		break;
+	case ACTION_CANCEL:
+		cancel(sup);
+		break;
+	case ACTION_KILL_LATE:
+		kill_late(sup);
+		break;
+	case ACTION_CANCEL_WAITERS:
+		cancel_waiters(sup);
+		break;
+	case ACTION_KILL_ALL:
+		kill_all(sup, in);
+		break;
+	case ACTION_CANCEL_ORPHANS:
+		cancel_orphans(sup);
+		break;
+	case ACTION_KILL_ORPHANS:
+		children_each(kill_child, NULL);
+		break;
+	case ACTION_FINISH:
+		finish(sup);
+		break;
+	}
+}
+
+/* The event queue ------------------------------------------------------- */
+
+/* The event that the current situation implies, once the queue is empty:
+ * what keeps the machine from waiting for something that cannot come. */
+static bool settled_event(const struct supervisor *sup, struct input *in)
+{
+	switch (sup->state) {
+	case STATE_RUNNING:
+		if (!sup->settings->run_forever && !workers_running(sup))
+			in->event = EVENT_ALL_ENDED;
+		else if (sup->settings->run_forever && !children_remain())
+			in->event = EVENT_ALL_GONE;
+		else
+			return false;
+		return true;
+	case STATE_STOPPING:
+	case STATE_KILLING:
+		in->event = EVENT_ALL_GONE;
+		return !children_remain();
+	default:
+		return false;
+	}
+}
+
+/* Queues IN and, unless an event is being handled already (an action
+ * posted it), handles the queue to its end. Each event moves the state
+ * machine by exactly one table cell. */
+static void post(struct supervisor *sup, struct input in)
+{
+	if (sup->queue_len == QUEUE_SIZE) {
+		log_errx("internal error: event queue full, dropping %s",
+		         fsm_event_name(in.event));
+		return;
+	}
+	sup->queue[(sup->queue_head + sup->queue_len++) % QUEUE_SIZE] = in;
+	if (sup->dispatching)
+		return;
+
+	sup->dispatching = true;
+	while (sup->queue_len > 0) {
+		struct input next = sup->queue[sup->queue_head];
+		struct fsm_step step = fsm_step(sup->state, next.event);
+
+		sup->queue_head = (sup->queue_head + 1) % QUEUE_SIZE;
+		sup->queue_len--;
+		log_debug("state %s, event %s: now %s", fsm_state_name(sup->state),
+		          fsm_event_name(next.event), fsm_state_name(step.next));
+		sup->state = step.next;
+		perform(sup, step.action, &next);
+
+		if (sup->queue_len == 0 && settled_event(sup, &next))
+			sup->queue[(sup->queue_head + sup->queue_len++) %
+			           QUEUE_SIZE] = next;
+	}
+	sup->dispatching = false;
+}
+
+/* Callbacks: each turns what happened into an input. ---------------------- */
+
+static void worker_ended(struct supervisor *sup, struct worker *w, int status)
+{
+	bool by_aiorun = w->cancelled || w->killed;
+	bool failed = status != 0 && !(status > 128 && by_aiorun);
+
+	w->pid = 0;
+	w->status = status;
+	if (status > 128 && status - 128 < NSIG)
+		log_info("Task %s ended by %s", w->name,
+		         signal_name(status - 128));
+	else
+		log_info("Task %s exited with status %d", w->name, status);
+	if (w->is_main)
+		sup->facts.program_status = status;
+	if (failed && sup->facts.first_failure < 0)
+		sup->facts.first_failure = status;
+
+	if (w->is_main && !sup->settings->run_forever)
+		post(sup, (struct input){.event = EVENT_DECISIVE_END,
+		                         .worker = w});
+}
+
+static void reaper_cb(struct ev_loop *loop, struct ev_child *watcher,
+                      int revents)
+{
+	struct supervisor *sup = watcher->data;
+	int status = wait_status_code(watcher->rstatus);
+	pid_t pid = watcher->rpid;
+	struct worker *w;
+
+	(void)loop;
+	(void)revents;
+	if (status < 0)
+		return;
+	if ((w = worker_by_pid(sup, pid)) != NULL) {
+		worker_ended(sup, w, status);
+	} else if (pid == sup->hook.pid) {
+		sup->hook.pid = 0;
+		if (status != 0)
+			log_warnx("the on-shutdown hook ended with status %d",
+			          status);
+		post(sup, (struct input){.event = EVENT_HOOK_DONE});
+	} else {
+		log_debug("Reaped adopted process %d (status %d)", (int)pid,
+		          status);
+		forget_adoptee(sup, pid);
+	}
+
+	post(sup, (struct input){.event = EVENT_REAPED});
+}
+
+static void hook_timer_cb(struct ev_loop *loop, struct ev_timer *timer,
+                          int revents)
+{
+	struct supervisor *sup = timer->data;
+
+	(void)loop;
+	(void)revents;
+	log_warnx("the on-shutdown hook is still running after %s: killing it",
+	          duration_text(sup->settings->grace));
+	worker_signal(&sup->hook, SIGKILL);
+	post(sup, (struct input){.event = EVENT_HOOK_DONE});
+}
+
+static void grace_timer_cb(struct ev_loop *loop, struct ev_timer *timer,
+                           int revents)
+{
+	(void)loop;
+	(void)revents;
+	post(timer->data, (struct input){.event = EVENT_GRACE_EXPIRED});
+}
+
+static void wait_timer_cb(struct ev_loop *loop, struct ev_timer *timer,
+                          int revents)
+{
+	(void)loop;
+	(void)revents;
+	post(timer->data, (struct input){.event = EVENT_WAIT_EXPIRED});
+}
+
+void supervisor_signal(int signo, void *data)
+{
+	struct supervisor *sup = data;
+
+	if (signals_is_stop(signo)) {
+		post(sup, (struct input){.event = EVENT_STOP_SIGNAL,
+		                         .signo = signo});
+		return;
+	}
+	for (size_t i = 0; i < sup->count; i++) {
+		struct worker *w = &sup->workers[i];
+
+		if (w->pid <= 0)
+			continue;
+		log_debug("Forwarding %s to %s (pid %d)", signal_name(signo),
+		          w->name, (int)w->pid);
+		if (worker_signal(w, signo) == -1 && errno != ESRCH)
+			log_warn("cannot forward %s to %s", signal_name(signo),
+			         w->name);
+	}
+}
+
+struct supervisor *supervisor_create(struct ev_loop *loop,
+                                     const struct settings *settings,
+                                     struct worker *workers, size_t count)
+{
+	struct supervisor *sup = calloc(1, sizeof(*sup));
+
+	if (sup == NULL)
+		return NULL;
+	sup->loop = loop;
+	sup->settings = settings;
+	sup->workers = workers;
+	sup->count = count;
+	sup->state = STATE_RUNNING;
+	sup->facts = (struct exit_facts){
+		.cause = CAUSE_NONE,
+		.program_status = -1,
+		.first_failure = -1,
+	};
+	for (size_t i = 0; i < count; i++)
+		if (workers[i].is_main)
+			sup->facts.has_program = true;
+
+	/* pid 0: every child, adopted orphans included. */
+	ev_child_init(&sup->reaper, reaper_cb, 0, 0);
+	sup->reaper.data = sup;
+	ev_child_start(loop, &sup->reaper);
+	ev_init(&sup->hook_timer, hook_timer_cb);
+	sup->hook_timer.data = sup;
+	ev_init(&sup->grace_timer, grace_timer_cb);
+	sup->grace_timer.data = sup;
+	ev_init(&sup->wait_timer, wait_timer_cb);
+	sup->wait_timer.data = sup;
+	return sup;
+}
+
+/* Stops whatever was started before a failed start: nothing may be left
+ * running when aiorun exits with its own failure status. */
+static void abort_start(struct supervisor *sup)
+{
+	for (size_t i = 0; i < sup->count; i++) {
+		struct worker *w = &sup->workers[i];
+
+		if (w->pid > 0) {
+			worker_signal(w, SIGKILL);
+			while (waitpid(w->pid, NULL, 0) == -1 && errno == EINTR)
+				;
+			w->pid = 0;
+		}
+	}
+}
+
+int supervisor_start(struct supervisor *sup, int *exit_status)
+{
+	for (size_t i = 0; i < sup->count; i++) {
+		struct worker *w = &sup->workers[i];
+
+		if (worker_resolve(w) == -1) {
+			w->status = worker_exec_failure_status(errno);
+		} else if (worker_build_env(w) == 0 && worker_spawn(w) == 0) {
+			log_debug("Started task %s (pid %d)", w->name, (int)w->pid);
+			continue;
+		}
+		/* A status means exec's fault; none, the system's. */
+		*exit_status = w->status >= 0 ? w->status : EXIT_OSERR;
+		log_err("cannot run %s", w->argv[0]);
+		abort_start(sup);
+		return -1;
+	}
+	return 0;
+}
+
+int supervisor_exit_status(const struct supervisor *sup)
+{
+	return sup->settings->exit_map[fsm_exit_status(&sup->facts)];
+}
+
+void supervisor_destroy(struct supervisor *sup)
+{
+	if (sup == NULL)
+		return;
+	ev_child_stop(sup->loop, &sup->reaper);
+	ev_timer_stop(sup->loop, &sup->hook_timer);
+	ev_timer_stop(sup->loop, &sup->grace_timer);
+	ev_timer_stop(sup->loop, &sup->wait_timer);
+	for (size_t i = 0; i < sup->count; i++)
+		worker_finish(&sup->workers[i]);
+	worker_finish(&sup->hook);
+	free(sup->adopted);
+	free(sup);
+}

@@ -1,0 +1,34 @@
+/* The supervisor: runs the workers on a libev loop and carries out the
+ * state machine of fsm.h, from start to the end of the shutdown. */
+#ifndef AIORUN_SUPERVISOR_H
+#define AIORUN_SUPERVISOR_H
+
+#include <ev.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "worker.h"
+
+struct supervisor;
+
+/* The supervisor keeps pointers to LOOP, SETTINGS and WORKERS, which must
+ * outlive it. Returns NULL with errno set. */
+struct supervisor *supervisor_create(struct ev_loop *loop,
+                                     const struct settings *settings,
+                                     struct worker *workers, size_t count);
+
+/* Starts every worker. Returns 0, or -1 when a worker could not be started:
+ * then the cause is logged, whatever had started is killed and reaped, and
+ * *EXIT_STATUS is what aiorun should exit with. */
+int supervisor_start(struct supervisor *sup, int *exit_status);
+
+/* Handles a signal aiorun received (the signals.h callback). */
+void supervisor_signal(int signo, void *sup);
+
+/* aiorun's exit status once ev_run has returned: SPEC section 4, with
+ * --map-exit applied. */
+int supervisor_exit_status(const struct supervisor *sup);
+
+void supervisor_destroy(struct supervisor *sup);
+
+#endif

@@ -1,0 +1,5 @@
+#!/usr/bin/env bats
+@test "placeholder" {
+  run "$AIORUN" -- true
+  [ "$status" -eq 0 ]
+}
