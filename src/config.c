@@ -252,6 +252,22 @@ static const struct option_def *option_by_key(int key)
 	return NULL;
 }
 
+/* getopt_long's complaints, in aiorun's words. */
+static void usage_error(int key, const char *arg)
+{
+	const struct option_def *def = option_by_key(optopt);
+
+	if (key == ':')
+		log_errx("missing value for option '%s'", arg);
+	else if (def != NULL && optopt >= KEY_LONG_ONLY)
+		log_errx("--%s takes no value", def->name);
+	else if (optopt != 0)
+		log_errx("unknown option '-%c'", optopt);
+	else
+		log_errx("unknown option '%s'", arg);
+	fputs("Try 'aiorun --help'.\n", stderr);
+}
+
 int config_load(struct settings *s, int argc, char **argv, int *exit_status)
 {
 	struct option longopts[OPTION_COUNT + 1] = {0};
@@ -281,13 +297,7 @@ int config_load(struct settings *s, int argc, char **argv, int *exit_status)
 		char origin[64];
 
 		if (key == '?' || key == ':') {
-			const char *what = key == '?' ? "unknown option"
-			                              : "missing value for option";
-			if (optopt != 0)
-				log_errx("%s '-%c'", what, optopt);
-			else
-				log_errx("%s '%s'", what, argv[optind - 1]);
-			fputs("Try 'aiorun --help'.\n", stderr);
+			usage_error(key, argv[optind - 1]);
 			return -1;
 		}
 		if (key == 'h') {
@@ -323,4 +333,5 @@ void config_print(const struct settings *s)
 	for (char **arg = s->program; *arg != NULL; arg++)
 		printf(" %s", *arg);
 	printf("\n");
+	fflush(stdout);
 }

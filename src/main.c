@@ -77,10 +77,29 @@ static void loop_syserr(const char *msg)
 	log_err("event loop: %s", msg);
 }
 
+static void never_cb(struct ev_loop *loop, struct ev_periodic *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+}
+
+/* Without a periodic watcher libev wakes up every 59.743 s to notice jumps
+ * of the wall clock. With one, it watches the clock through a timerfd
+ * instead and sleeps until something happens, so an idle aiorun makes no
+ * system call at all. This periodic is due once in 30 years. */
 static struct ev_loop *open_loop(const struct settings *s)
 {
+	static struct ev_periodic clock_watch;
+	struct ev_loop *loop;
+
 	ev_set_syserr_cb(loop_syserr);
-	return ev_default_loop(EVFLAG_NOENV | s->backend);
+	if ((loop = ev_default_loop(EVFLAG_NOENV | s->backend)) == NULL)
+		return NULL;
+	ev_periodic_init(&clock_watch, never_cb, 0, 1e9, NULL);
+	ev_periodic_start(loop, &clock_watch);
+	ev_unref(loop);
+	return loop;
 }
 
 static int run(struct settings *s)

@@ -21,12 +21,19 @@ int parse_duration(const char *text, double *seconds)
 	char *end;
 	double value;
 
-	/* strtod would also take hex, "inf", "nan" and leading blanks. */
-	if (!isdigit((unsigned char)text[0]) && text[0] != '.')
+	/* Plain decimals only: strtod alone would also take hex, exponents,
+	 * "inf", signs and leading blanks. */
+	size_t digits = strspn(text, "0123456789.");
+	char number[32];
+
+	if (digits == 0 || digits >= sizeof(number))
 		return -1;
-	value = strtod(text, &end);
-	if (end == text)
+	memcpy(number, text, digits);
+	number[digits] = '\0';
+	value = strtod(number, &end);
+	if (*end != '\0')
 		return -1;
+	end = (char *)text + digits;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(end, units[i].suffix) != 0)
 			continue;

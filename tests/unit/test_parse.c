@@ -21,7 +21,7 @@ static void test_durations(void)
 {
 	const char *bad[] = {"", "-1", "abc", "1x", "1 s", " 1", "1s ", "inf",
 	                     "nan", "0x10", "1e400", "s", "ms", "2d", "1.2.3",
-	                     "99999999999"};
+	                     "99999999999", "1e1", "+1", "1.5e3ms"};
 	char buf[32];
 	double back;
 
@@ -34,12 +34,13 @@ static void test_durations(void)
 	CHECK(duration_is("1m", 60));
 	CHECK(duration_is("1.5m", 90));
 	CHECK(duration_is("1h", 3600));
-	CHECK(duration_is("1e1", 10));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		double untouched = 42;
 
 		CHECK(parse_duration(bad[i], &untouched) == -1);
 		CHECK(untouched == 42);
+		if (untouched != 42)
+			fprintf(stderr, "  accepted '%s'\n", bad[i]);
 	}
 
 	CHECK(strcmp(format_duration(10, buf, sizeof(buf)), "10s") == 0);

@@ -1,0 +1,103 @@
+# Shared by the bats files. Each test gets its own directory, $T.
+#
+# MODE=pid1 makes start_aiorun run aiorun as PID 1 of a new PID namespace
+# (unshare -p -f --mount-proc); AIORUN_PID is then its PID as seen from
+# here, so the test signals and watches it the same way in both modes.
+
+: "${AIORUN:?AIORUN must name the aiorun binary}"
+: "${PROBE:?PROBE must name the probe helper}"
+AIORUN=$(realpath "$AIORUN")
+PROBE=$(realpath "$PROBE")
+
+setup() {
+	T=$(mktemp -d "${BATS_TMPDIR:-/tmp}/aiorun-test.XXXXXX")
+	OUT=$T/stdout
+	ERR=$T/stderr
+	MODE=${MODE:-normal}
+}
+
+teardown() {
+	if [ -n "${WRAPPER_PID:-}" ] && kill -0 "$WRAPPER_PID" 2>/dev/null; then
+		kill -KILL "$WRAPPER_PID" "${AIORUN_PID:-}" 2>/dev/null || true
+	fi
+	rm -rf "$T"
+}
+
+# wait_for SECONDS COMMAND...: polls COMMAND every 20 ms until it succeeds;
+# fails (with the command named) once SECONDS have passed.
+wait_for() {
+	local limit=$1 start=$SECONDS
+	shift
+	until "$@"; do
+		if [ $((SECONDS - start)) -ge "$limit" ]; then
+			echo "timed out after ${limit}s waiting for: $*" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+# The PID of the first child of PID, if it has one yet.
+child_of() {
+	local list
+	list=$(cat /proc/"$1"/task/*/children 2>/dev/null) || return 1
+	set -- $list
+	[ -n "${1:-}" ] && echo "$1"
+}
+
+alive() {
+	kill -0 "$1" 2>/dev/null && ! grep -q '^State:.*Z' /proc/"$1"/status 2>/dev/null
+}
+
+gone() {
+	! alive "$1"
+}
+
+# start_aiorun ARG...: aiorun in the background, its output in $OUT and
+# $ERR. Sets AIORUN_PID, and WRAPPER_PID (what finish_aiorun waits for).
+start_aiorun() {
+	if [ "$MODE" = pid1 ]; then
+		unshare -p -f --mount-proc "$AIORUN" "$@" >"$OUT" 2>"$ERR" 3>&- &
+		WRAPPER_PID=$!
+		wait_for 5 child_of "$WRAPPER_PID" >/dev/null
+		AIORUN_PID=$(child_of "$WRAPPER_PID")
+	else
+		"$AIORUN" "$@" >"$OUT" 2>"$ERR" 3>&- &
+		WRAPPER_PID=$!
+		AIORUN_PID=$WRAPPER_PID
+	fi
+}
+
+# finish_aiorun [SECONDS]: waits (bounded) for aiorun to exit and sets
+# $status to its exit status.
+finish_aiorun() {
+	wait_for "${1:-10}" gone "$WRAPPER_PID" || return 1
+	status=0
+	wait "$WRAPPER_PID" || status=$?
+	WRAPPER_PID=
+}
+
+# run_aiorun ARG...: aiorun in the foreground, in the current mode, like
+# bats' run (sets $status and $output, stdout and stderr together).
+run_aiorun() {
+	if [ "$MODE" = pid1 ]; then
+		run unshare -p -f --mount-proc "$AIORUN" "$@"
+	else
+		run "$AIORUN" "$@"
+	fi
+}
+
+log_has() {
+	grep -qF -- "$1" "$ERR"
+}
+
+# The number of files matching a glob pattern.
+count_files() {
+	local n=0 f
+	for f in $1; do [ -e "$f" ] && n=$((n + 1)); done
+	echo "$n"
+}
+
+has_files() {
+	[ "$(count_files "$1")" -ge "$2" ]
+}

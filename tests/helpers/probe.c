@@ -1,0 +1,147 @@
+/* A test helper that reports what a child of aiorun sees and receives.
+ *
+ *   probe record DIR [CHILDREN] [ignore]
+ *       Records every signal it gets as a line "PID SIGNAME" appended to
+ *       DIR/signals, after starting CHILDREN copies of itself in its own
+ *       process group (default 0), each recording too. Creates DIR/ready.N
+ *       (N its pid) once its handlers are in place. SIGINT and SIGTERM end
+ *       it with status 0, or are only recorded with "ignore".
+ *   probe exec-with [ignore=SIG,...] [block=SIG,...] -- COMMAND...
+ *       Runs COMMAND with those signals ignored and blocked, as a shell's
+ *       background job or nohup would.
+ *   probe status
+ *       Prints its blocked and ignored signal sets (hex, as in
+ *       /proc/PID/status), its open descriptors, and its process group. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const int recorded[] = {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2,
+                               SIGWINCH, SIGCONT, SIGTERM, SIGALRM};
+static int log_fd = -1;
+static bool ignore_stop;
+
+static void on_signal(int signo)
+{
+	char line[64];
+	int len = snprintf(line, sizeof(line), "%d SIG%s\n", (int)getpid(),
+	                   sigabbrev_np(signo));
+
+	if (write(log_fd, line, (size_t)len) < 0)
+		_exit(3);
+	if ((signo == SIGTERM || signo == SIGINT) && !ignore_stop)
+		_exit(0);
+}
+
+static int record(const char *dir, int children)
+{
+	char path[4096];
+	struct sigaction action = {.sa_handler = on_signal};
+
+	snprintf(path, sizeof(path), "%s/signals", dir);
+	log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (log_fd == -1) {
+		perror(path);
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(recorded) / sizeof(recorded[0]); i++)
+		sigaction(recorded[i], &action, NULL);
+	for (int i = 0; i < children; i++)
+		if (fork() == 0)
+			break;
+	snprintf(path, sizeof(path), "%s/ready.%d", dir, (int)getpid());
+	close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	for (;;)
+		pause();
+}
+
+static void print_set(const char *name, const char *status)
+{
+	const char *line = strstr(status, name);
+	const char *end = line ? strchr(line, '\n') : NULL;
+
+	if (line && end)
+		printf("%.*s\n", (int)(end - line), line);
+}
+
+static int status(void)
+{
+	char buf[8192];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	long max = sysconf(_SC_OPEN_MAX);
+
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	print_set("SigBlk:", buf);
+	print_set("SigIgn:", buf);
+	printf("fds:");
+	for (long i = 0; i < max && i < 65536; i++)
+		if (fcntl((int)i, F_GETFD) != -1)
+			printf(" %ld", i);
+	printf("\npgid-is-pid: %s\n", getpgrp() == getpid() ? "yes" : "no");
+	return 0;
+}
+
+/* Applies "ignore=INT,TERM" or "block=USR1" to the current process. */
+static int apply_disposition(const char *spec)
+{
+	bool ignore = strncmp(spec, "ignore=", 7) == 0;
+	char list[256], *name, *rest;
+	sigset_t set;
+
+	if (!ignore && strncmp(spec, "block=", 6) != 0)
+		return -1;
+	snprintf(list, sizeof(list), "%s", strchr(spec, '=') + 1);
+	sigemptyset(&set);
+	for (rest = list; (name = strsep(&rest, ",")) != NULL;) {
+		int signo;
+
+		for (signo = 1; signo < 32; signo++)
+			if (sigabbrev_np(signo) && strcmp(sigabbrev_np(signo), name) == 0)
+				break;
+		if (signo == 32)
+			return -1;
+		if (ignore)
+			signal(signo, SIG_IGN);
+		sigaddset(&set, signo);
+	}
+	if (!ignore)
+		sigprocmask(SIG_BLOCK, &set, NULL);
+	return 0;
+}
+
+static int exec_with(int argc, char **argv)
+{
+	int i;
+
+	for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (apply_disposition(argv[i]) == -1) {
+			fprintf(stderr, "probe: bad disposition %s\n", argv[i]);
+			return 2;
+		}
+	if (i + 1 >= argc)
+		return 2;
+	execvp(argv[i + 1], argv + i + 1);
+	perror(argv[i + 1]);
+	return 127;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 4 && strcmp(argv[1], "exec-with") == 0)
+		return exec_with(argc, argv);
+	if (argc >= 3 && strcmp(argv[1], "record") == 0) {
+		ignore_stop = argc >= 5 && strcmp(argv[4], "ignore") == 0;
+		return record(argv[2], argc >= 4 ? atoi(argv[3]) : 0);
+	}
+	if (argc == 2 && strcmp(argv[1], "status") == 0)
+		return status();
+	fprintf(stderr, "usage: probe record DIR [CHILDREN] [ignore] | probe status\n");
+	return 2;
+}

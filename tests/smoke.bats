@@ -1,5 +1,0 @@
-#!/usr/bin/env bats
-@test "placeholder" {
-  run "$AIORUN" -- true
-  [ "$status" -eq 0 ]
-}

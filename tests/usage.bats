@@ -1,0 +1,126 @@
+#!/usr/bin/env bats
+# SPEC sections 1 and 2: how aiorun reads its command line and environment.
+# Every bad value exits 64 with one line that names the option.
+
+load helpers
+
+@test "option parsing stops at the first non-option: aiorun ls -l runs ls -l" {
+	touch "$T/a-file"
+	cd "$T"
+	run "$AIORUN" -q ls -l a-file
+	[ "$status" -eq 0 ]
+	[[ "$output" = "-rw-"*" a-file" ]]
+	# An option after PROGRAM belongs to PROGRAM.
+	run "$AIORUN" -q -t 1 sh -c 'echo "$0 $1"' -t 2
+	[ "$status" -eq 0 ]
+	[ "$output" = "-t 2" ]
+}
+
+@test "--help prints the usage on standard output and exits 0" {
+	run "$AIORUN" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" = "usage: aiorun [OPTION]... [--] PROGRAM [ARG]..."* ]]
+	[[ "$output" = *"--grace DURATION"* ]]
+}
+
+@test "--version prints the version and exits 0" {
+	run "$AIORUN" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^aiorun\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+}
+
+@test "--check prints what would run, starts nothing and exits 0" {
+	run "$AIORUN" --check -- touch "$T/started"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "main: touch $T/started" ]
+	[ "${lines[1]}" = "aiorun: configuration OK" ]
+	[ ! -e "$T/started" ]
+}
+
+@test "--check with a bad value exits 64" {
+	run "$AIORUN" --check --grace soon -- true
+	[ "$status" -eq 64 ]
+	[ "$output" = "aiorun: --grace: invalid duration 'soon'" ]
+}
+
+# Each line: expected output, then the arguments.
+bad_usage_catalogue() {
+	cat <<'LIST'
+aiorun: --grace: invalid duration 'x'|--grace x true
+aiorun: --grace: invalid duration '-1'|-t -1 true
+aiorun: --grace: invalid duration '5d'|--grace=5d true
+aiorun: --wait-timeout: invalid duration '1sec'|--wait-timeout=1sec true
+aiorun: --stop-signal: invalid signal 'SIGNOPE'|--stop-signal SIGNOPE true
+aiorun: --stop-signal: invalid signal 'KILL'|--stop-signal KILL true
+aiorun: --stop-signal: invalid signal '0'|--stop-signal 0 true
+aiorun: --pdeathsig: invalid signal '99'|-p 99 true
+aiorun: --map-exit: invalid exit mapping (CODE[:NEW], 0-255) '256'|-e 256 true
+aiorun: --map-exit: invalid exit mapping (CODE[:NEW], 0-255) '1:x'|--map-exit 1:x true
+aiorun: --backend: invalid backend (auto, select, poll, epoll, io_uring) 'kqueue'|--backend kqueue true
+aiorun: --pidfile: invalid file name ''|--pidfile= true
+aiorun: --on-shutdown: invalid command ''|--on-shutdown= true
+aiorun: unknown option '--frobnicate'|--frobnicate true
+aiorun: unknown option '-Z'|-Z true
+aiorun: missing value for option '-t'|-t
+aiorun: --run-forever takes no value|--run-forever=x true
+LIST
+}
+
+@test "a catalogue of bad command lines: each exits 64 naming the option" {
+	local expected args
+	while IFS='|' read -r expected args; do
+		IFS=' ' read -r -a argv <<<"$args"
+		run "$AIORUN" "${argv[@]}"
+		if [ "$status" -ne 64 ] || [ "${lines[0]}" != "$expected" ]; then
+			echo "aiorun $args: status $status, output: $output"
+			return 1
+		fi
+	done < <(bad_usage_catalogue)
+}
+
+@test "every long option can come from AIORUN_<NAME>; a bad one exits 64 naming it" {
+	AIORUN_GRACE=bad run "$AIORUN" true
+	[ "$status" -eq 64 ]
+	[ "$output" = "aiorun: AIORUN_GRACE: invalid duration 'bad'" ]
+	AIORUN_STOP_SIGNAL=NOPE run "$AIORUN" true
+	[ "$status" -eq 64 ]
+	[ "$output" = "aiorun: AIORUN_STOP_SIGNAL: invalid signal 'NOPE'" ]
+	AIORUN_RUN_FOREVER=maybe run "$AIORUN" true
+	[ "$status" -eq 64 ]
+	[ "$output" = "aiorun: AIORUN_RUN_FOREVER: invalid boolean 'maybe'" ]
+	AIORUN_BACKEND=kqueue run "$AIORUN" true
+	[ "$status" -eq 64 ]
+	AIORUN_QUIET=3 run "$AIORUN" sh -c 'echo quiet'
+	[ "$status" -eq 0 ]
+	[ "$output" = "quiet" ]
+}
+
+@test "the command line takes precedence over the environment" {
+	# The environment's bad value is never read when the option is given.
+	AIORUN_GRACE=bad run "$AIORUN" -q --grace 1 true
+	[ "$status" -eq 0 ]
+	AIORUN_VERBOSE=yes run "$AIORUN" true
+	[[ "$output" = *"Started task main"* ]]
+	AIORUN_QUIET=3 run "$AIORUN" --quiet true
+	[[ "$output" = *"Leaving. Bye!"* ]] && false
+	[ "$status" -eq 0 ]
+}
+
+@test "each --backend runs the program" {
+	local backend
+	for backend in auto select poll epoll; do
+		run "$AIORUN" -q --backend "$backend" -- sh -c 'echo ok'
+		[ "$status" -eq 0 ]
+		[ "$output" = "ok" ]
+	done
+}
+
+@test "-q silences the phase lines and -v adds debug lines" {
+	run "$AIORUN" -qq -- true
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	run "$AIORUN" -v -- true
+	[ "$status" -eq 0 ]
+	[[ "$output" = *"aiorun: Started task main (pid "* ]]
+	[[ "$output" = *"aiorun: Leaving. Bye!"* ]]
+}
