@@ -51,7 +51,7 @@ static int each_from_children_files(children_visitor *visit, void *data)
 		if (task->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/proc/self/task/%s/children",
-		         task->d_name);
+			 task->d_name);
 		if ((list = fopen(path, "re")) == NULL) {
 			found = -1;
 			break;

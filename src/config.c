@@ -17,11 +17,11 @@
 typedef int option_setter(struct settings *s, const char *value);
 
 struct option_def {
-	const char *name;   /* long name; AIORUN_<NAME> in the environment */
-	int key;            /* short letter, or a code past the letters */
+	const char *name; /* long name; AIORUN_<NAME> in the environment */
+	int key;          /* short letter, or a code past the letters */
 	bool takes_value;
-	bool cli_only;      /* no environment form */
-	const char *what;   /* what a valid value is, for error messages */
+	bool cli_only;    /* no environment form */
+	const char *what; /* what a valid value is, for error messages */
 	option_setter *set;
 };
 
@@ -171,6 +171,8 @@ static const struct option_def options[] = {
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 
+/* The help text is laid out as it prints. */
+/* clang-format off */
 static const char usage_text[] =
 	"usage: aiorun [OPTION]... [--] PROGRAM [ARG]...\n"
 	"\n"
@@ -197,6 +199,7 @@ static const char usage_text[] =
 	"\n"
 	"Every long option but --check, --help and --version can be set as\n"
 	"AIORUN_<NAME> (AIORUN_GRACE=5s). See aiorun(1).\n";
+/* clang-format on */
 
 static void settings_defaults(struct settings *s)
 {
@@ -219,7 +222,7 @@ static void env_name(const char *option, char *buf, size_t size)
 }
 
 static int apply(struct settings *s, const struct option_def *def,
-                 const char *value, const char *origin)
+		 const char *value, const char *origin)
 {
 	if (def->set(s, value) == 0)
 		return 0;
@@ -279,9 +282,9 @@ int config_load(struct settings *s, int argc, char **argv, int *exit_status)
 
 	settings_defaults(s);
 	for (size_t i = 0; i < OPTION_COUNT; i++) {
-		longopts[i] = (struct option){options[i].name,
-		                              options[i].takes_value, NULL,
-		                              options[i].key};
+		longopts[i] =
+			(struct option){options[i].name, options[i].takes_value,
+					NULL, options[i].key};
 		if (options[i].key < KEY_LONG_ONLY) {
 			shortopts[shortlen++] = (char)options[i].key;
 			if (options[i].takes_value)
@@ -292,7 +295,8 @@ int config_load(struct settings *s, int argc, char **argv, int *exit_status)
 
 	*exit_status = EXIT_USAGE;
 	opterr = 0;
-	while ((key = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	while ((key = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
+	       -1) {
 		const struct option_def *def = option_by_key(key);
 		char origin[64];
 
@@ -312,7 +316,8 @@ int config_load(struct settings *s, int argc, char **argv, int *exit_status)
 		}
 		seen[def - options] = true;
 		snprintf(origin, sizeof(origin), "--%s", def->name);
-		if (apply(s, def, def->takes_value ? optarg : "1", origin) == -1)
+		if (apply(s, def, def->takes_value ? optarg : "1", origin) ==
+		    -1)
 			return -1;
 	}
 	if (load_environment(s, seen) == -1)

@@ -17,19 +17,19 @@ enum {
 };
 
 struct settings {
-	double grace;         /* seconds from stop signal to SIGKILL */
-	double wait_timeout;  /* seconds; 0: wait for ever */
-	int stop_signal;      /* 0: the signal that began the shutdown */
+	double grace;        /* seconds from stop signal to SIGKILL */
+	double wait_timeout; /* seconds; 0: wait for ever */
+	int stop_signal;     /* 0: the signal that began the shutdown */
 	bool run_forever;
 	const char *on_shutdown; /* shell command, or NULL */
-	int exit_map[256];    /* exit_map[code] is what code becomes */
-	int pdeathsig;        /* 0: none */
+	int exit_map[256];       /* exit_map[code] is what code becomes */
+	int pdeathsig;           /* 0: none */
 	bool no_subreaper;
 	unsigned int backend; /* libev EVBACKEND_ flags; 0: libev's choice */
 	const char *pidfile;  /* or NULL */
 	enum log_level log_level;
 	bool check;
-	char **program;       /* PROGRAM and its arguments, or NULL */
+	char **program; /* PROGRAM and its arguments, or NULL */
 };
 
 /* Fills S from ARGV and the environment. Returns 0 to go on; otherwise

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+/* clang-format off */
 #define STEP(act, st) {ACTION_##act, STATE_##st}
 #define STAY(st) {ACTION_NONE, STATE_##st}
 
@@ -60,6 +61,8 @@ static const struct fsm_step table[STATE_COUNT][EVENT_COUNT] = {
 	},
 };
 
+/* clang-format on */
+
 struct fsm_step fsm_step(enum sup_state state, enum sup_event event)
 {
 	return table[state][event];
@@ -76,8 +79,8 @@ const char *fsm_state_name(enum sup_state state)
 const char *fsm_event_name(enum sup_event event)
 {
 	static const char *const names[EVENT_COUNT] = {
-		"stop-signal", "decisive-end", "all-ended", "all-gone",
-		"hook-done", "grace-expired", "wait-expired", "reaped",
+		"stop-signal", "decisive-end",  "all-ended",    "all-gone",
+		"hook-done",   "grace-expired", "wait-expired", "reaped",
 	};
 	return names[event];
 }
@@ -89,8 +92,9 @@ int fsm_exit_status(const struct exit_facts *facts)
 		return facts->cause_status;
 	case CAUSE_SIGNAL:
 		if (facts->has_program)
-			return facts->program_status < 0 ? 0
-			                                  : facts->program_status;
+			return facts->program_status >= 0
+				       ? facts->program_status
+				       : 0;
 		return facts->killed_late ? 128 + SIGKILL : 0;
 	case CAUSE_ALL_ENDED:
 	case CAUSE_NONE:

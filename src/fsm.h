@@ -16,11 +16,11 @@ enum sup_state {
 };
 
 enum sup_event {
-	EVENT_STOP_SIGNAL,   /* SIGINT or SIGTERM */
-	EVENT_DECISIVE_END,  /* a worker ended and that begins the shutdown */
-	EVENT_ALL_ENDED,     /* no worker left running or due to restart */
-	EVENT_ALL_GONE,      /* no child process at all, adopted ones included */
-	EVENT_HOOK_DONE,     /* the on-shutdown hook ended, timed out, or none */
+	EVENT_STOP_SIGNAL,  /* SIGINT or SIGTERM */
+	EVENT_DECISIVE_END, /* a worker ended and that begins the shutdown */
+	EVENT_ALL_ENDED,    /* no worker left running or due to restart */
+	EVENT_ALL_GONE,     /* no child process at all, adopted ones included */
+	EVENT_HOOK_DONE,    /* the on-shutdown hook ended, timed out, or none */
 	EVENT_GRACE_EXPIRED, /* some cancelled process is past its grace */
 	EVENT_WAIT_EXPIRED,  /* --wait-timeout ran out */
 	EVENT_REAPED,        /* some child process ended and was reaped */
@@ -54,18 +54,18 @@ const char *fsm_event_name(enum sup_event event);
  * section 4. */
 enum shutdown_cause {
 	CAUSE_NONE,
-	CAUSE_WORKER,  /* a worker's end: cause_status is its status */
-	CAUSE_SIGNAL,  /* SIGINT or SIGTERM */
+	CAUSE_WORKER, /* a worker's end: cause_status is its status */
+	CAUSE_SIGNAL, /* SIGINT or SIGTERM */
 	CAUSE_ALL_ENDED,
 };
 
 struct exit_facts {
 	enum shutdown_cause cause;
-	int cause_status;      /* CAUSE_WORKER: that worker's status */
+	int cause_status; /* CAUSE_WORKER: that worker's status */
 	bool has_program;
-	int program_status;    /* PROGRAM's last status, -1 if it never ended */
-	bool killed_late;      /* some worker needed SIGKILL after its grace */
-	int first_failure;     /* status of the first failed worker, -1: none */
+	int program_status; /* PROGRAM's last status, -1 if it never ended */
+	bool killed_late;   /* some worker needed SIGKILL after its grace */
+	int first_failure;  /* status of the first failed worker, -1: none */
 };
 
 /* aiorun's exit status, before --map-exit. */

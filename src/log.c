@@ -32,7 +32,7 @@ void log_init(void)
 {
 	use_priority = stderr_is_journal();
 	use_colour = !use_priority && isatty(STDERR_FILENO) &&
-	             getenv("NO_COLOR") == NULL;
+		     getenv("NO_COLOR") == NULL;
 }
 
 void log_set_level(enum log_level level)
@@ -81,7 +81,7 @@ static const char *colour_of(enum log_level level)
 /* Formats the whole line first and writes it with one write(2), so that a
  * line never interleaves with another writer's. */
 static void log_line(enum log_level level, int errnum, const char *fmt,
-                     va_list ap)
+		     va_list ap)
 {
 	char line[2048];
 	size_t len = 0;
@@ -92,8 +92,8 @@ static void log_line(enum log_level level, int errnum, const char *fmt,
 	if (use_priority)
 		len += (size_t)snprintf(line, sizeof(line), "<%d>", level);
 	if (use_colour)
-		n = snprintf(line + len, sizeof(line) - len, "%saiorun:\033[0m ",
-		             colour_of(level));
+		n = snprintf(line + len, sizeof(line) - len,
+			     "%saiorun:\033[0m ", colour_of(level));
 	else
 		n = snprintf(line + len, sizeof(line) - len, "aiorun: ");
 	len += (size_t)n;
@@ -101,7 +101,7 @@ static void log_line(enum log_level level, int errnum, const char *fmt,
 	len = n < 0 ? len : len + (size_t)n;
 	if (errnum != 0 && len < sizeof(line))
 		len += (size_t)snprintf(line + len, sizeof(line) - len, ": %s",
-		                        strerror(errnum));
+					strerror(errnum));
 	if (len > sizeof(line) - 2)
 		len = sizeof(line) - 2;
 	line[len++] = '\n';

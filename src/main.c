@@ -35,8 +35,9 @@ static struct pidfh *claim_pidfile(const char *path)
 
 	if (pfh == NULL) {
 		if (errno == EEXIST)
-			log_errx("%s: already held by a running aiorun (pid %d)",
-			         path, (int)other);
+			log_errx(
+				"%s: already held by a running aiorun (pid %d)",
+				path, (int)other);
 		else
 			log_err("%s", path);
 		return NULL;
@@ -129,10 +130,11 @@ static int run(struct settings *s)
 	}
 	if (become_reaper(s) == -1)
 		log_warn("cannot become a child subreaper; orphans will not "
-		         "be reaped");
+			 "be reaped");
 	if ((loop = open_loop(s)) == NULL) {
-		log_errx("cannot start the event loop (backend %s unavailable?)",
-		         s->backend ? "requested" : "auto");
+		log_errx(
+			"cannot start the event loop (backend %s unavailable?)",
+			s->backend ? "requested" : "auto");
 		goto remove_pidfile;
 	}
 	if ((sup = supervisor_create(loop, s, &main_worker, 1)) == NULL) {

@@ -7,7 +7,7 @@
  * child has to set back. Every other signal passes through exec as it
  * was inherited. */
 static const int touched[] = {
-	SIGINT, SIGTERM, SIGHUP,  SIGQUIT, SIGUSR1,
+	SIGINT,  SIGTERM,  SIGHUP,  SIGQUIT, SIGUSR1,
 	SIGUSR2, SIGWINCH, SIGCONT, SIGCHLD, SIGPIPE,
 };
 #define TOUCHED_COUNT (sizeof(touched) / sizeof(touched[0]))
@@ -70,8 +70,8 @@ void signals_child_reset(void)
 	for (size_t i = 0; i < TOUCHED_COUNT; i++) {
 		int signo = touched[i];
 		bool keep_ignored = sigismember(&inherited_ignored, signo) &&
-		                    signo != SIGINT && signo != SIGQUIT &&
-		                    signo != SIGTERM;
+				    signo != SIGINT && signo != SIGQUIT &&
+				    signo != SIGTERM;
 
 		action.sa_handler = keep_ignored ? SIG_IGN : SIG_DFL;
 		sigaction(signo, &action, NULL);

@@ -92,7 +92,7 @@ static void cancel_worker(struct supervisor *sup, struct worker *w)
 	int signo = w->stop_signal ? w->stop_signal : sup->stop_signal;
 
 	log_info("Cancelling task: %s (pid %d) with %s", w->name, (int)w->pid,
-	         signal_name(signo));
+		 signal_name(signo));
 	if (worker_signal(w, signo) == -1 && errno != ESRCH)
 		log_warn("cannot signal %s (pid %d)", w->name, (int)w->pid);
 	if (signo != SIGCONT)
@@ -134,7 +134,7 @@ static void adopt(pid_t pid, void *data)
 		sup->adopted_cap = cap;
 	}
 	log_info("Cancelling adopted process: pid %d (%s) with %s", (int)pid,
-	         comm, signal_name(sup->stop_signal));
+		 comm, signal_name(sup->stop_signal));
 	kill(pid, sup->stop_signal);
 	sup->adopted[sup->adopted_count++] = (struct adoptee){
 		.pid = pid,
@@ -190,7 +190,7 @@ static void list_append(char *buf, size_t size, const char *name, pid_t pid)
 	char item[128];
 
 	snprintf(item, sizeof(item), "%s%s (pid %d)", buf[0] ? ", " : "", name,
-	         (int)pid);
+		 (int)pid);
 	strlcat(buf, item, size);
 }
 
@@ -204,7 +204,8 @@ static void kill_late(struct supervisor *sup)
 	for (size_t i = 0; i < sup->count; i++) {
 		struct worker *w = &sup->workers[i];
 
-		if (w->pid <= 0 || !w->cancelled || w->killed || w->deadline > now)
+		if (w->pid <= 0 || !w->cancelled || w->killed ||
+		    w->deadline > now)
 			continue;
 		if (late[0] == '\0')
 			grace = grace_of(sup, w);
@@ -226,16 +227,17 @@ static void kill_late(struct supervisor *sup)
 		*a = sup->adopted[--sup->adopted_count];
 	}
 	if (late[0] != '\0')
-		log_warnx("During shutdown, the following tasks refused to exit "
-		          "after %s: %s; sending SIGKILL",
-		          duration_text(grace), late);
+		log_warnx(
+			"During shutdown, the following tasks refused to exit "
+			"after %s: %s; sending SIGKILL",
+			duration_text(grace), late);
 	rearm_grace_timer(sup);
 }
 
 /* Actions ---------------------------------------------------------------- */
 
 static const char *cause_text(const struct supervisor *sup,
-                              const struct input *in, char *buf, size_t size)
+			      const struct input *in, char *buf, size_t size)
 {
 	switch (in->event) {
 	case EVENT_STOP_SIGNAL:
@@ -243,7 +245,7 @@ static const char *cause_text(const struct supervisor *sup,
 		break;
 	case EVENT_DECISIVE_END:
 		snprintf(buf, size, "%s ended with status %d", in->worker->name,
-		         in->worker->status);
+			 in->worker->status);
 		break;
 	case EVENT_ALL_GONE:
 		if (sup->count > 0 && sup->settings->run_forever) {
@@ -275,7 +277,7 @@ static void start_hook(struct supervisor *sup)
 		return;
 	}
 	log_info("Running the on-shutdown hook (pid %d): %s", (int)hook->pid,
-	         sup->settings->on_shutdown);
+		 sup->settings->on_shutdown);
 	ev_timer_set(&sup->hook_timer, sup->settings->grace, 0);
 	ev_timer_start(sup->loop, &sup->hook_timer);
 }
@@ -285,7 +287,8 @@ static void begin_shutdown(struct supervisor *sup, const struct input *in)
 	char cause[128];
 
 	if (in->event == EVENT_STOP_SIGNAL) {
-		log_info("Stopping the loop (received %s)", signal_name(in->signo));
+		log_info("Stopping the loop (received %s)",
+			 signal_name(in->signo));
 		sup->facts.cause = CAUSE_SIGNAL;
 	} else if (in->event == EVENT_DECISIVE_END) {
 		sup->facts.cause = CAUSE_WORKER;
@@ -294,12 +297,12 @@ static void begin_shutdown(struct supervisor *sup, const struct input *in)
 		sup->facts.cause = CAUSE_ALL_ENDED;
 	}
 	log_info("Entering shutdown phase. (%s)",
-	         cause_text(sup, in, cause, sizeof(cause)));
+		 cause_text(sup, in, cause, sizeof(cause)));
 
 	sup->stop_signal = sup->settings->stop_signal;
 	if (sup->stop_signal == 0)
-		sup->stop_signal = in->event == EVENT_STOP_SIGNAL ? in->signo
-		                                                   : SIGTERM;
+		sup->stop_signal =
+			in->event == EVENT_STOP_SIGNAL ? in->signo : SIGTERM;
 
 	if (sup->settings->on_shutdown != NULL)
 		start_hook(sup);
@@ -335,8 +338,8 @@ static void cancel(struct supervisor *sup)
 static void cancel_waiters(struct supervisor *sup)
 {
 	log_warnx("shutdown-waits-for tasks still running after %s "
-	          "(--wait-timeout): cancelling them",
-	          duration_text(sup->settings->wait_timeout));
+		  "(--wait-timeout): cancelling them",
+		  duration_text(sup->settings->wait_timeout));
 	for (size_t i = 0; i < sup->count; i++) {
 		struct worker *w = &sup->workers[i];
 
@@ -349,7 +352,7 @@ static void cancel_waiters(struct supervisor *sup)
 static void kill_all(struct supervisor *sup, const struct input *in)
 {
 	log_warnx("Received %s during shutdown: killing every remaining task",
-	          signal_name(in->signo));
+		  signal_name(in->signo));
 	ev_timer_stop(sup->loop, &sup->hook_timer);
 	ev_timer_stop(sup->loop, &sup->grace_timer);
 	ev_timer_stop(sup->loop, &sup->wait_timer);
@@ -384,7 +387,7 @@ static void finish(struct supervisor *sup)
 }
 
 static void perform(struct supervisor *sup, enum sup_action action,
-                    const struct input *in)
+		    const struct input *in)
 {
 	switch (action) {
 	case ACTION_NONE:
@@ -447,7 +450,7 @@ static void post(struct supervisor *sup, struct input in)
 {
 	if (sup->queue_len == QUEUE_SIZE) {
 		log_errx("internal error: event queue full, dropping %s",
-		         fsm_event_name(in.event));
+			 fsm_event_name(in.event));
 		return;
 	}
 	sup->queue[(sup->queue_head + sup->queue_len++) % QUEUE_SIZE] = in;
@@ -461,14 +464,16 @@ static void post(struct supervisor *sup, struct input in)
 
 		sup->queue_head = (sup->queue_head + 1) % QUEUE_SIZE;
 		sup->queue_len--;
-		log_debug("state %s, event %s: now %s", fsm_state_name(sup->state),
-		          fsm_event_name(next.event), fsm_state_name(step.next));
+		log_debug("state %s, event %s: now %s",
+			  fsm_state_name(sup->state),
+			  fsm_event_name(next.event),
+			  fsm_state_name(step.next));
 		sup->state = step.next;
 		perform(sup, step.action, &next);
 
 		if (sup->queue_len == 0 && settled_event(sup, &next))
 			sup->queue[(sup->queue_head + sup->queue_len++) %
-			           QUEUE_SIZE] = next;
+				   QUEUE_SIZE] = next;
 	}
 	sup->dispatching = false;
 }
@@ -484,7 +489,7 @@ static void worker_ended(struct supervisor *sup, struct worker *w, int status)
 	w->status = status;
 	if (status > 128 && status - 128 < NSIG)
 		log_info("Task %s ended by %s", w->name,
-		         signal_name(status - 128));
+			 signal_name(status - 128));
 	else
 		log_info("Task %s exited with status %d", w->name, status);
 	if (w->is_main)
@@ -493,12 +498,12 @@ static void worker_ended(struct supervisor *sup, struct worker *w, int status)
 		sup->facts.first_failure = status;
 
 	if (w->is_main && !sup->settings->run_forever)
-		post(sup, (struct input){.event = EVENT_DECISIVE_END,
-		                         .worker = w});
+		post(sup,
+		     (struct input){.event = EVENT_DECISIVE_END, .worker = w});
 }
 
 static void reaper_cb(struct ev_loop *loop, struct ev_child *watcher,
-                      int revents)
+		      int revents)
 {
 	struct supervisor *sup = watcher->data;
 	int status = wait_status_code(watcher->rstatus);
@@ -515,11 +520,11 @@ static void reaper_cb(struct ev_loop *loop, struct ev_child *watcher,
 		sup->hook.pid = 0;
 		if (status != 0)
 			log_warnx("the on-shutdown hook ended with status %d",
-			          status);
+				  status);
 		post(sup, (struct input){.event = EVENT_HOOK_DONE});
 	} else {
 		log_debug("Reaped adopted process %d (status %d)", (int)pid,
-		          status);
+			  status);
 		forget_adoptee(sup, pid);
 	}
 
@@ -527,20 +532,20 @@ static void reaper_cb(struct ev_loop *loop, struct ev_child *watcher,
 }
 
 static void hook_timer_cb(struct ev_loop *loop, struct ev_timer *timer,
-                          int revents)
+			  int revents)
 {
 	struct supervisor *sup = timer->data;
 
 	(void)loop;
 	(void)revents;
 	log_warnx("the on-shutdown hook is still running after %s: killing it",
-	          duration_text(sup->settings->grace));
+		  duration_text(sup->settings->grace));
 	worker_signal(&sup->hook, SIGKILL);
 	post(sup, (struct input){.event = EVENT_HOOK_DONE});
 }
 
 static void grace_timer_cb(struct ev_loop *loop, struct ev_timer *timer,
-                           int revents)
+			   int revents)
 {
 	(void)loop;
 	(void)revents;
@@ -548,7 +553,7 @@ static void grace_timer_cb(struct ev_loop *loop, struct ev_timer *timer,
 }
 
 static void wait_timer_cb(struct ev_loop *loop, struct ev_timer *timer,
-                          int revents)
+			  int revents)
 {
 	(void)loop;
 	(void)revents;
@@ -561,7 +566,7 @@ void supervisor_signal(int signo, void *data)
 
 	if (signals_is_stop(signo)) {
 		post(sup, (struct input){.event = EVENT_STOP_SIGNAL,
-		                         .signo = signo});
+					 .signo = signo});
 		return;
 	}
 	for (size_t i = 0; i < sup->count; i++) {
@@ -570,16 +575,16 @@ void supervisor_signal(int signo, void *data)
 		if (w->pid <= 0)
 			continue;
 		log_debug("Forwarding %s to %s (pid %d)", signal_name(signo),
-		          w->name, (int)w->pid);
+			  w->name, (int)w->pid);
 		if (worker_signal(w, signo) == -1 && errno != ESRCH)
 			log_warn("cannot forward %s to %s", signal_name(signo),
-			         w->name);
+				 w->name);
 	}
 }
 
 struct supervisor *supervisor_create(struct ev_loop *loop,
-                                     const struct settings *settings,
-                                     struct worker *workers, size_t count)
+				     const struct settings *settings,
+				     struct worker *workers, size_t count)
 {
 	struct supervisor *sup = calloc(1, sizeof(*sup));
 
@@ -636,7 +641,8 @@ int supervisor_start(struct supervisor *sup, int *exit_status)
 		if (worker_resolve(w) == -1) {
 			w->status = worker_exec_failure_status(errno);
 		} else if (worker_build_env(w) == 0 && worker_spawn(w) == 0) {
-			log_debug("Started task %s (pid %d)", w->name, (int)w->pid);
+			log_debug("Started task %s (pid %d)", w->name,
+				  (int)w->pid);
 			continue;
 		}
 		/* A status means exec's fault; none, the system's. */

@@ -58,7 +58,7 @@ int worker_resolve(struct worker *w)
 
 		/* An empty element is the current directory, as in execvp. */
 		n = snprintf(candidate, sizeof(candidate), "%.*s%s%s", (int)len,
-		             path, len ? "/" : "", file);
+			     path, len ? "/" : "", file);
 		if (n > 0 && (size_t)n < sizeof(candidate) &&
 		    is_executable_file(candidate, &error))
 			return (w->path = strdup(candidate)) == NULL ? -1 : 0;
@@ -71,8 +71,8 @@ int worker_resolve(struct worker *w)
 static bool meant_for_aiorun(const char *entry)
 {
 	static const char *const prefixes[] = {
-		"NOTIFY_SOCKET=", "WATCHDOG_USEC=", "WATCHDOG_PID=",
-		"LISTEN_", "AIORUN_WORKER_NAME=",
+		"NOTIFY_SOCKET=", "WATCHDOG_USEC=",      "WATCHDOG_PID=",
+		"LISTEN_",        "AIORUN_WORKER_NAME=",
 	};
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)

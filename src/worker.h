@@ -11,20 +11,20 @@
 
 struct worker {
 	const char *name;
-	char **argv;        /* argv[0] is what was asked for */
-	char *path;         /* argv[0] resolved against PATH, before any fork */
-	char **envp;        /* the worker's environment */
-	bool is_main;       /* PROGRAM: its end begins the shutdown */
-	bool waits_for;     /* shutdown-waits-for: waited for, not cancelled */
-	bool foreground;    /* take the terminal on standard input, if any */
-	int stop_signal;    /* 0: the supervisor's */
-	double grace;       /* seconds; < 0: the supervisor's */
+	char **argv;     /* argv[0] is what was asked for */
+	char *path;      /* argv[0] resolved against PATH, before any fork */
+	char **envp;     /* the worker's environment */
+	bool is_main;    /* PROGRAM: its end begins the shutdown */
+	bool waits_for;  /* shutdown-waits-for: waited for, not cancelled */
+	bool foreground; /* take the terminal on standard input, if any */
+	int stop_signal; /* 0: the supervisor's */
+	double grace;    /* seconds; < 0: the supervisor's */
 
-	pid_t pid;          /* 0 when not running */
-	int status;         /* last status (code or 128+N), -1 before any end */
-	bool cancelled;     /* aiorun sent it its stop signal */
-	bool killed;        /* aiorun sent it SIGKILL */
-	double deadline;    /* when cancelled: when SIGKILL is due */
+	pid_t pid;       /* 0 when not running */
+	int status;      /* last status (code or 128+N), -1 before any end */
+	bool cancelled;  /* aiorun sent it its stop signal */
+	bool killed;     /* aiorun sent it SIGKILL */
+	double deadline; /* when cancelled: when SIGKILL is due */
 };
 
 /* Resolves W's argv[0] against PATH into W->path. Returns 0, or -1 with

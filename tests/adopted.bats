@@ -35,7 +35,7 @@ stops_an_adopted_orphan() {
 
 @test "an adopted orphan still running at shutdown is stopped" {
 	stops_an_adopted_orphan
-	! log_has "refused to exit"
+	log_lacks "refused to exit"
 }
 
 @test "an adopted orphan still running at shutdown is stopped, as PID 1" {

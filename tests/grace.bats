@@ -34,7 +34,7 @@ kills_after_grace() {
 	kill -TERM "$AIORUN_PID"
 	finish_aiorun
 	[ "$status" -eq 0 ]
-	! log_has "refused to exit"
+	log_lacks "refused to exit"
 }
 
 @test "the shutdown ends as soon as the last process is gone, not after the grace" {

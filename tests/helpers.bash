@@ -91,6 +91,12 @@ log_has() {
 	grep -qF -- "$1" "$ERR"
 }
 
+# Not "! log_has": bash's errexit ignores a negated command, so that
+# assertion could never fail.
+log_lacks() {
+	! grep -qF -- "$1" "$ERR"
+}
+
 # The number of files matching a glob pattern.
 count_files() {
 	local n=0 f

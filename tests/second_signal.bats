@@ -15,7 +15,7 @@ second_signal_kills() {
 	finish_aiorun 5
 	[ "$status" -eq 137 ]
 	log_has "Received SIG$second during shutdown: killing every remaining task"
-	! log_has "refused to exit"
+	log_lacks "refused to exit"
 	log_has "Leaving. Bye!"
 }
 

@@ -32,7 +32,7 @@ forwards_to_the_group() {
 	wait_for 5 all_got 3 SIGWINCH
 	# aiorun carried on through all of it, and so did the group.
 	alive "$AIORUN_PID"
-	! log_has "Entering shutdown phase."
+	log_lacks "Entering shutdown phase."
 
 	kill -TERM "$AIORUN_PID"
 	finish_aiorun

@@ -11,7 +11,8 @@
  *       background job or nohup would.
  *   probe status
  *       Prints its blocked and ignored signal sets (hex, as in
- *       /proc/PID/status), its open descriptors, and its process group. */
+ *       /proc/PID/status), its open descriptors, whether it leads its
+ *       process group, and whether that group has the terminal. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -21,8 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static const int recorded[] = {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2,
-                               SIGWINCH, SIGCONT, SIGTERM, SIGALRM};
+static const int recorded[] = {SIGHUP,   SIGINT,  SIGQUIT, SIGUSR1, SIGUSR2,
+			       SIGWINCH, SIGCONT, SIGTERM, SIGALRM};
 static int log_fd = -1;
 static bool ignore_stop;
 
@@ -30,7 +31,7 @@ static void on_signal(int signo)
 {
 	char line[64];
 	int len = snprintf(line, sizeof(line), "%d SIG%s\n", (int)getpid(),
-	                   sigabbrev_np(signo));
+			   sigabbrev_np(signo));
 
 	if (write(log_fd, line, (size_t)len) < 0)
 		_exit(3);
@@ -85,6 +86,11 @@ static int status(void)
 		if (fcntl((int)i, F_GETFD) != -1)
 			printf(" %ld", i);
 	printf("\npgid-is-pid: %s\n", getpgrp() == getpid() ? "yes" : "no");
+	if (isatty(STDIN_FILENO))
+		printf("terminal-foreground: %s\n",
+		       tcgetpgrp(STDIN_FILENO) == getpgrp() ? "yes" : "no");
+	else
+		printf("terminal-foreground: no terminal\n");
 	return 0;
 }
 
@@ -103,7 +109,8 @@ static int apply_disposition(const char *spec)
 		int signo;
 
 		for (signo = 1; signo < 32; signo++)
-			if (sigabbrev_np(signo) && strcmp(sigabbrev_np(signo), name) == 0)
+			if (sigabbrev_np(signo) &&
+			    strcmp(sigabbrev_np(signo), name) == 0)
 				break;
 		if (signo == 32)
 			return -1;
@@ -142,6 +149,7 @@ int main(int argc, char **argv)
 	}
 	if (argc == 2 && strcmp(argv[1], "status") == 0)
 		return status();
-	fprintf(stderr, "usage: probe record DIR [CHILDREN] [ignore] | probe status\n");
+	fprintf(stderr,
+		"usage: probe record DIR [CHILDREN] [ignore] | probe status\n");
 	return 2;
 }

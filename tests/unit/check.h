@@ -13,8 +13,8 @@ static int checks_passed, checks_failed;
 			checks_passed++;                                       \
 		} else {                                                       \
 			checks_failed++;                                       \
-			fprintf(stderr, "%s:%d: failed: %s\n", __FILE__,      \
-			        __LINE__, #cond);                              \
+			fprintf(stderr, "%s:%d: failed: %s\n", __FILE__,       \
+				__LINE__, #cond);                              \
 		}                                                              \
 	} while (0)
 

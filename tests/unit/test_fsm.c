@@ -5,7 +5,7 @@
 #include "fsm.h"
 
 static void check_cell(enum sup_state state, enum sup_event event,
-                       enum sup_action action, enum sup_state next)
+		       enum sup_action action, enum sup_state next)
 {
 	struct fsm_step step = fsm_step(state, event);
 
@@ -13,43 +13,43 @@ static void check_cell(enum sup_state state, enum sup_event event,
 	CHECK(step.next == next);
 	if (step.action != action || step.next != next)
 		fprintf(stderr, "  in %s on %s\n", fsm_state_name(state),
-		        fsm_event_name(event));
+			fsm_event_name(event));
 }
 
 static void test_table(void)
 {
 	/* Whatever begins the shutdown, it begins once. */
 	check_cell(STATE_RUNNING, EVENT_STOP_SIGNAL, ACTION_BEGIN_SHUTDOWN,
-	           STATE_HOOK);
+		   STATE_HOOK);
 	check_cell(STATE_RUNNING, EVENT_DECISIVE_END, ACTION_BEGIN_SHUTDOWN,
-	           STATE_HOOK);
+		   STATE_HOOK);
 	check_cell(STATE_RUNNING, EVENT_ALL_ENDED, ACTION_BEGIN_SHUTDOWN,
-	           STATE_HOOK);
+		   STATE_HOOK);
 	check_cell(STATE_HOOK, EVENT_DECISIVE_END, ACTION_NONE, STATE_HOOK);
 	check_cell(STATE_STOPPING, EVENT_DECISIVE_END, ACTION_NONE,
-	           STATE_STOPPING);
+		   STATE_STOPPING);
 	/* Cancelling waits for the hook. */
 	check_cell(STATE_HOOK, EVENT_HOOK_DONE, ACTION_CANCEL, STATE_STOPPING);
 	check_cell(STATE_HOOK, EVENT_ALL_GONE, ACTION_NONE, STATE_HOOK);
 	/* A second stop signal kills, during the hook as while stopping. */
 	check_cell(STATE_HOOK, EVENT_STOP_SIGNAL, ACTION_KILL_ALL,
-	           STATE_KILLING);
+		   STATE_KILLING);
 	check_cell(STATE_STOPPING, EVENT_STOP_SIGNAL, ACTION_KILL_ALL,
-	           STATE_KILLING);
+		   STATE_KILLING);
 	check_cell(STATE_KILLING, EVENT_STOP_SIGNAL, ACTION_NONE,
-	           STATE_KILLING);
+		   STATE_KILLING);
 	/* Deadlines. */
 	check_cell(STATE_STOPPING, EVENT_GRACE_EXPIRED, ACTION_KILL_LATE,
-	           STATE_STOPPING);
+		   STATE_STOPPING);
 	check_cell(STATE_STOPPING, EVENT_WAIT_EXPIRED, ACTION_CANCEL_WAITERS,
-	           STATE_STOPPING);
+		   STATE_STOPPING);
 	check_cell(STATE_RUNNING, EVENT_GRACE_EXPIRED, ACTION_NONE,
-	           STATE_RUNNING);
+		   STATE_RUNNING);
 	/* Orphans that appear during the shutdown go the same way. */
 	check_cell(STATE_STOPPING, EVENT_REAPED, ACTION_CANCEL_ORPHANS,
-	           STATE_STOPPING);
+		   STATE_STOPPING);
 	check_cell(STATE_KILLING, EVENT_REAPED, ACTION_KILL_ORPHANS,
-	           STATE_KILLING);
+		   STATE_KILLING);
 	check_cell(STATE_RUNNING, EVENT_REAPED, ACTION_NONE, STATE_RUNNING);
 	/* The end. */
 	check_cell(STATE_STOPPING, EVENT_ALL_GONE, ACTION_FINISH, STATE_DONE);
@@ -82,9 +82,10 @@ static void test_exit_status(void)
 	CHECK(fsm_exit_status(&facts) == 3);
 
 	/* A signal and a PROGRAM: PROGRAM's status, whatever it is. */
-	facts = (struct exit_facts){.cause = CAUSE_SIGNAL, .has_program = true,
-	                            .program_status = 128 + SIGTERM,
-	                            .first_failure = -1};
+	facts = (struct exit_facts){.cause = CAUSE_SIGNAL,
+				    .has_program = true,
+				    .program_status = 128 + SIGTERM,
+				    .first_failure = -1};
 	CHECK(fsm_exit_status(&facts) == 143);
 	facts.program_status = 0;
 	CHECK(fsm_exit_status(&facts) == 0);
@@ -93,15 +94,17 @@ static void test_exit_status(void)
 	CHECK(fsm_exit_status(&facts) == 137);
 
 	/* A signal and no PROGRAM: 137 if something had to be killed. */
-	facts = (struct exit_facts){.cause = CAUSE_SIGNAL, .program_status = -1,
-	                            .first_failure = 2};
+	facts = (struct exit_facts){.cause = CAUSE_SIGNAL,
+				    .program_status = -1,
+				    .first_failure = 2};
 	CHECK(fsm_exit_status(&facts) == 0);
 	facts.killed_late = true;
 	CHECK(fsm_exit_status(&facts) == 137);
 
 	/* Everything ended: the first failure, or 0. */
 	facts = (struct exit_facts){.cause = CAUSE_ALL_ENDED,
-	                            .program_status = -1, .first_failure = -1};
+				    .program_status = -1,
+				    .first_failure = -1};
 	CHECK(fsm_exit_status(&facts) == 0);
 	facts.first_failure = 5;
 	CHECK(fsm_exit_status(&facts) == 5);

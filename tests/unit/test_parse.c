@@ -19,9 +19,10 @@ static int duration_is(const char *text, double expected)
 
 static void test_durations(void)
 {
-	const char *bad[] = {"", "-1", "abc", "1x", "1 s", " 1", "1s ", "inf",
-	                     "nan", "0x10", "1e400", "s", "ms", "2d", "1.2.3",
-	                     "99999999999", "1e1", "+1", "1.5e3ms"};
+	const char *bad[] = {
+		"",      "-1",          "abc",  "1x",    "1 s",    " 1", "1s ",
+		"inf",   "nan",         "0x10", "1e400", "s",      "ms", "2d",
+		"1.2.3", "99999999999", "1e1",  "+1",    "1.5e3ms"};
 	char buf[32];
 	double back;
 
@@ -50,7 +51,8 @@ static void test_durations(void)
 	/* What is written reads back as the same value. */
 	for (double d = 0.001; d < 5000; d *= 3.7) {
 		format_duration(d, buf, sizeof(buf));
-		CHECK(parse_duration(buf, &back) == 0 && fabs(back - d) < d * 1e-5);
+		CHECK(parse_duration(buf, &back) == 0 &&
+		      fabs(back - d) < d * 1e-5);
 	}
 }
 
@@ -140,7 +142,7 @@ static void test_wait_statuses(void)
 		CHECK(wait_status_code(signo | 0x80) == 128 + signo); /* core */
 	}
 	CHECK(wait_status_code((SIGSTOP << 8) | 0x7f) == -1); /* stopped */
-	CHECK(wait_status_code(0xffff) == -1);               /* continued */
+	CHECK(wait_status_code(0xffff) == -1);                /* continued */
 }
 
 int main(void)

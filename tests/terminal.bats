@@ -1,0 +1,32 @@
+#!/usr/bin/env bats
+# SPEC section 5: when PROGRAM's standard input is a terminal, PROGRAM's
+# group becomes the terminal's foreground group, so Ctrl-C and job control
+# reach it directly.
+
+load helpers
+
+# Runs COMMAND on a new pseudo-terminal, through script(1).
+on_a_terminal() {
+	script -qec "$*" /dev/null </dev/null
+}
+
+@test "PROGRAM's group takes the terminal's foreground" {
+	run on_a_terminal "$AIORUN" -q -- "$PROBE" status
+	[ "$status" -eq 0 ]
+	[[ "$output" = *"terminal-foreground: yes"* ]]
+}
+
+@test "without a terminal nothing is attempted" {
+	run "$AIORUN" -q -- "$PROBE" status </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" = *"terminal-foreground: no terminal"* ]]
+}
+
+@test "Ctrl-C on the terminal reaches PROGRAM, not aiorun" {
+	# The terminal's interrupt character goes to the foreground group only:
+	# PROGRAM sees SIGINT and ends; aiorun sees nothing and reports that.
+	run on_a_terminal "$AIORUN" -- sh -c "'kill -INT 0; sleep 5'"
+	[ "$status" -eq 130 ]
+	[[ "$output" = *"Task main ended by SIGINT"* ]]
+	[[ "$output" != *"Stopping the loop"* ]]
+}
