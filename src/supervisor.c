@@ -21,10 +21,12 @@ struct input {
 	const struct worker *worker;
 };
 
-/* A process aiorun adopted and cancelled during the shutdown. */
+/* A process aiorun adopted and cancelled during the shutdown. It stays
+ * listed until reaped, so that it is signalled once of each kind. */
 struct adoptee {
 	pid_t pid;
 	double deadline; /* when SIGKILL is due */
+	bool killed;
 };
 
 #define QUEUE_SIZE 8
@@ -126,8 +128,10 @@ static void adopt(pid_t pid, void *data)
 
 		grown = reallocarray(sup->adopted, cap, sizeof(*grown));
 		if (grown == NULL) {
-			/* Still killed with the rest at the end. */
-			log_warn("cannot track adopted process %d", (int)pid);
+			/* Untracked, it would never get its SIGKILL. */
+			log_warn("cannot track adopted process %d: killing it",
+				 (int)pid);
+			kill(pid, SIGKILL);
 			return;
 		}
 		sup->adopted = grown;
@@ -158,6 +162,14 @@ static void kill_child(pid_t pid, void *data)
 	kill(pid, SIGKILL);
 }
 
+/* Visits every child, if there is any: the cheap check spares reading
+ * /proc when the last process is gone. */
+static void each_child(children_visitor *visit, void *data)
+{
+	if (children_remain())
+		children_each(visit, data);
+}
+
 /* Grace periods --------------------------------------------------------- */
 
 /* Arms the grace timer for the earliest deadline still pending, if any. */
@@ -172,9 +184,12 @@ static void rearm_grace_timer(struct supervisor *sup)
 		    (next < 0 || w->deadline < next))
 			next = w->deadline;
 	}
-	for (size_t i = 0; i < sup->adopted_count; i++)
-		if (next < 0 || sup->adopted[i].deadline < next)
-			next = sup->adopted[i].deadline;
+	for (size_t i = 0; i < sup->adopted_count; i++) {
+		const struct adoptee *a = &sup->adopted[i];
+
+		if (!a->killed && (next < 0 || a->deadline < next))
+			next = a->deadline;
+	}
 
 	ev_timer_stop(sup->loop, &sup->grace_timer);
 	if (next < 0)
@@ -214,17 +229,14 @@ static void kill_late(struct supervisor *sup)
 		w->killed = true;
 		sup->facts.killed_late = true;
 	}
-	for (size_t i = 0; i < sup->adopted_count;) {
+	for (size_t i = 0; i < sup->adopted_count; i++) {
 		struct adoptee *a = &sup->adopted[i];
 
-		if (a->deadline > now) {
-			i++;
+		if (a->killed || a->deadline > now)
 			continue;
-		}
 		list_append(late, sizeof(late), "adopted", a->pid);
 		kill(a->pid, SIGKILL);
-		/* Killed: it no longer needs a deadline. */
-		*a = sup->adopted[--sup->adopted_count];
+		a->killed = true;
 	}
 	if (late[0] != '\0')
 		log_warnx(
@@ -326,7 +338,7 @@ static void cancel(struct supervisor *sup)
 		else
 			cancel_worker(sup, w);
 	}
-	children_each(adopt, sup);
+	each_child(adopt, sup);
 	if (waiters && sup->settings->wait_timeout > 0) {
 		ev_timer_set(&sup->wait_timer, sup->settings->wait_timeout, 0);
 		ev_timer_start(sup->loop, &sup->wait_timer);
@@ -366,15 +378,14 @@ static void kill_all(struct supervisor *sup, const struct input *in)
 	}
 	if (sup->hook.pid > 0)
 		worker_signal(&sup->hook, SIGKILL);
-	sup->adopted_count = 0;
-	children_each(kill_child, NULL);
+	each_child(kill_child, NULL);
 }
 
 /* After any reap: the process may have left orphans of its own, which
  * are now aiorun's and must go the way of the rest. */
 static void cancel_orphans(struct supervisor *sup)
 {
-	children_each(adopt, sup);
+	each_child(adopt, sup);
 	rearm_grace_timer(sup);
 }
 
@@ -411,7 +422,7 @@ static void perform(struct supervisor *sup, enum sup_action action,
 		cancel_orphans(sup);
 		break;
 	case ACTION_KILL_ORPHANS:
-		children_each(kill_child, NULL);
+		each_child(kill_child, NULL);
 		break;
 	case ACTION_FINISH:
 		finish(sup);
