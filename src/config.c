@@ -1,26 +1,39 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "conffile.h"
 #include "parse.h"
 
 #ifndef AIORUN_VERSION
 #define AIORUN_VERSION "unknown"
 #endif
 
+/* Which sources may set an option: every long option can come from the
+ * command line; most from the environment and the config file too. */
+enum option_source {
+	FROM_ALL,      /* command line, environment, config file */
+	FROM_NOT_FILE, /* not the config file (--config, --procfile) */
+	FROM_CLI_ONLY, /* -w, -W, --check, --help, --version */
+};
+
 /* An option setter returns -1 when VALUE is not valid; the caller names the
- * option and the value. */
+ * option and the value, unless the setter stored a message of its own. */
 typedef int option_setter(struct settings *s, const char *value);
 
 struct option_def {
-	const char *name; /* long name; AIORUN_<NAME> in the environment */
+	const char *name; /* long name; AIORUN_<NAME>; config file key */
 	int key;          /* short letter, or a code past the letters */
 	bool takes_value;
-	bool cli_only;    /* no environment form */
+	enum option_source source;
 	const char *what; /* what a valid value is, for error messages */
 	option_setter *set;
 };
@@ -143,47 +156,133 @@ static int set_check(struct settings *s, const char *value)
 	return 0;
 }
 
+static int set_stop_on(struct settings *s, const char *value)
+{
+	static const char *const names[] = {
+		[STOP_ON_FAILURE] = "failure",
+		[STOP_ON_EXIT] = "exit",
+		[STOP_ON_NONE] = "none",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(value, names[i]) == 0) {
+			s->stop_on = (enum stop_on)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int set_config_file(struct settings *s, const char *value)
+{
+	s->config_file = value;
+	return value[0] == '\0' ? -1 : 0;
+}
+
+static int set_procfile(struct settings *s, const char *value)
+{
+	s->procfile = value;
+	return value[0] == '\0' ? -1 : 0;
+}
+
+static int set_env_file(struct settings *s, const char *value)
+{
+	s->env_file = value;
+	return value[0] == '\0' ? -1 : 0;
+}
+
+/* -w and -W: "NAME=COMMAND". */
+static int add_cli_worker(struct settings *s, const char *value, bool waits_for,
+			  const char *origin)
+{
+	const char *equals = strchr(value, '=');
+	struct worker *w;
+	char *name;
+
+	if (equals == NULL || equals == value || equals[1] == '\0')
+		return -1;
+	name = config_own(s, strndup(value, (size_t)(equals - value)));
+	if (name == NULL)
+		return config_fail(s, "%s: out of memory", origin);
+	if ((w = config_add_worker(s, name, equals + 1, origin)) == NULL)
+		return -1;
+	w->waits_for = waits_for;
+	return 0;
+}
+
+static int set_worker(struct settings *s, const char *value)
+{
+	return add_cli_worker(s, value, false, "--worker");
+}
+
+static int set_waits_for(struct settings *s, const char *value)
+{
+	return add_cli_worker(s, value, true, "--waits-for");
+}
+
 enum { KEY_LONG_ONLY = 256 };
 
 static const struct option_def options[] = {
-	{"grace", 't', true, false, "duration", set_grace},
-	{"wait-timeout", KEY_LONG_ONLY + 0, true, false, "duration",
+	{"worker", 'w', true, FROM_CLI_ONLY, "worker (NAME=COMMAND)",
+	 set_worker},
+	{"waits-for", 'W', true, FROM_CLI_ONLY, "worker (NAME=COMMAND)",
+	 set_waits_for},
+	{"config", 'c', true, FROM_NOT_FILE, "file name", set_config_file},
+	{"procfile", 'f', true, FROM_NOT_FILE, "file name", set_procfile},
+	{"env-file", KEY_LONG_ONLY + 0, true, FROM_ALL, "file name",
+	 set_env_file},
+	{"grace", 't', true, FROM_ALL, "duration", set_grace},
+	{"wait-timeout", KEY_LONG_ONLY + 1, true, FROM_ALL, "duration",
 	 set_wait_timeout},
-	{"stop-signal", KEY_LONG_ONLY + 1, true, false, "signal",
+	{"stop-signal", KEY_LONG_ONLY + 2, true, FROM_ALL, "signal",
 	 set_stop_signal},
-	{"run-forever", KEY_LONG_ONLY + 2, false, false, "boolean",
+	{"stop-on", KEY_LONG_ONLY + 3, true, FROM_ALL,
+	 "value (failure, exit, none)", set_stop_on},
+	{"run-forever", KEY_LONG_ONLY + 4, false, FROM_ALL, "boolean",
 	 set_run_forever},
-	{"on-shutdown", KEY_LONG_ONLY + 3, true, false, "command",
+	{"on-shutdown", KEY_LONG_ONLY + 5, true, FROM_ALL, "command",
 	 set_on_shutdown},
-	{"map-exit", 'e', true, false, "exit mapping (CODE[:NEW], 0-255)",
+	{"map-exit", 'e', true, FROM_ALL, "exit mapping (CODE[:NEW], 0-255)",
 	 set_map_exit},
-	{"pdeathsig", 'p', true, false, "signal", set_pdeathsig},
-	{"no-subreaper", KEY_LONG_ONLY + 4, false, false, "boolean",
+	{"pdeathsig", 'p', true, FROM_ALL, "signal", set_pdeathsig},
+	{"no-subreaper", KEY_LONG_ONLY + 6, false, FROM_ALL, "boolean",
 	 set_no_subreaper},
-	{"backend", KEY_LONG_ONLY + 5, true, false,
+	{"backend", KEY_LONG_ONLY + 7, true, FROM_ALL,
 	 "backend (auto, select, poll, epoll, io_uring)", set_backend},
-	{"pidfile", KEY_LONG_ONLY + 6, true, false, "file name", set_pidfile},
-	{"verbose", 'v', false, false, "count", set_verbose},
-	{"quiet", 'q', false, false, "count", set_quiet},
-	{"check", KEY_LONG_ONLY + 7, false, true, NULL, set_check},
-	{"help", 'h', false, true, NULL, NULL},
-	{"version", 'V', false, true, NULL, NULL},
+	{"pidfile", KEY_LONG_ONLY + 8, true, FROM_ALL, "file name",
+	 set_pidfile},
+	{"verbose", 'v', false, FROM_ALL, "count", set_verbose},
+	{"quiet", 'q', false, FROM_ALL, "count", set_quiet},
+	{"check", KEY_LONG_ONLY + 9, false, FROM_CLI_ONLY, NULL, set_check},
+	{"help", 'h', false, FROM_CLI_ONLY, NULL, NULL},
+	{"version", 'V', false, FROM_CLI_ONLY, NULL, NULL},
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
+_Static_assert(OPTION_COUNT <= OPTION_SLOTS, "raise OPTION_SLOTS");
 
 /* The help text is laid out as it prints. */
 /* clang-format off */
 static const char usage_text[] =
 	"usage: aiorun [OPTION]... [--] PROGRAM [ARG]...\n"
+	"       aiorun [OPTION]... -w NAME=COMMAND [-w ...] [[--] PROGRAM [ARG]...]\n"
+	"       aiorun [OPTION]... -c FILE | -f PROCFILE [[--] PROGRAM [ARG]...]\n"
 	"\n"
-	"Run PROGRAM and give it an orderly life and death: forward signals,\n"
-	"reap zombies, turn SIGINT and SIGTERM into a graceful shutdown, and\n"
-	"exit with PROGRAM's status.\n"
+	"Run PROGRAM, or a set of workers, and give them an orderly life and\n"
+	"death: forward signals, reap zombies, restart what should be restarted,\n"
+	"turn SIGINT and SIGTERM into a graceful shutdown, and exit with a\n"
+	"status that means something.\n"
 	"\n"
+	"  -w, --worker NAME=COMMAND add a worker (a line of shell; repeatable)\n"
+	"  -W, --waits-for NAME=COMMAND\n"
+	"                            add a worker that the shutdown waits for\n"
+	"  -c, --config FILE         read settings and workers from an INI file\n"
+	"  -f, --procfile FILE       read workers from a Procfile\n"
+	"      --env-file FILE       add KEY=VALUE lines to every worker's environment\n"
 	"  -t, --grace DURATION      time between the stop signal and SIGKILL (10s)\n"
 	"      --wait-timeout DURATION\n"
 	"                            bound on waiting for shutdown-waits-for workers (0: none)\n"
 	"      --stop-signal SIG     signal that cancels workers\n"
+	"      --stop-on WHAT        failure, exit or none: which worker end stops all\n"
 	"      --run-forever         the end of PROGRAM does not begin the shutdown\n"
 	"      --on-shutdown COMMAND shell command run when the shutdown begins\n"
 	"  -e, --map-exit CODE[:NEW] exit status CODE becomes NEW (default 0)\n"
@@ -193,23 +292,77 @@ static const char usage_text[] =
 	"      --pidfile FILE        write and lock a PID file\n"
 	"  -v, --verbose             log more (repeatable)\n"
 	"  -q, --quiet               log less (repeatable)\n"
-	"      --check               validate the settings, print what would run\n"
+	"      --check               validate everything, print what would run\n"
 	"  -h, --help                show this help\n"
 	"  -V, --version             show the version\n"
 	"\n"
-	"Every long option but --check, --help and --version can be set as\n"
-	"AIORUN_<NAME> (AIORUN_GRACE=5s). See aiorun(1).\n";
+	"Every long option but -w, -W, --check, --help and --version can be set\n"
+	"as AIORUN_<NAME> (AIORUN_GRACE=5s). See aiorun(1) and aiorun.conf(5).\n";
 /* clang-format on */
 
 static void settings_defaults(struct settings *s)
 {
 	*s = (struct settings){
 		.grace = 10,
+		.stop_on = STOP_ON_FAILURE,
 		.log_level = LOG_LEVEL_INFO,
 	};
 	for (int code = 0; code < 256; code++)
 		s->exit_map[code] = code;
 }
+
+/* Memory ----------------------------------------------------------------- */
+
+void *config_own(struct settings *s, void *ptr)
+{
+	if (ptr == NULL)
+		return NULL;
+	if (s->owned_count == s->owned_cap) {
+		size_t cap = s->owned_cap ? 2 * s->owned_cap : 64;
+		void **grown = reallocarray(s->owned, cap, sizeof(*grown));
+
+		if (grown == NULL) {
+			free(ptr);
+			return NULL;
+		}
+		s->owned = grown;
+		s->owned_cap = cap;
+	}
+	s->owned[s->owned_count++] = ptr;
+	return ptr;
+}
+
+char *config_strdup(struct settings *s, const char *text)
+{
+	return config_own(s, strdup(text));
+}
+
+int config_fail(struct settings *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->error[0] != '\0')
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void config_free(struct settings *s)
+{
+	for (size_t i = 0; i < s->worker_count; i++)
+		worker_finish(&s->workers[i]);
+	for (size_t i = 0; i < s->owned_count; i++)
+		free(s->owned[i]);
+	free(s->owned);
+	free(s->workers);
+	s->owned = NULL;
+	s->workers = NULL;
+	s->owned_count = s->worker_count = 0;
+}
+
+/* Options ---------------------------------------------------------------- */
 
 /* "wait-timeout" -> "AIORUN_WAIT_TIMEOUT". */
 static void env_name(const char *option, char *buf, size_t size)
@@ -226,25 +379,48 @@ static int apply(struct settings *s, const struct option_def *def,
 {
 	if (def->set(s, value) == 0)
 		return 0;
-	log_errx("%s: invalid %s '%s'", origin, def->what, value);
-	return -1;
+	return config_fail(s, "%s: invalid %s '%s'", origin, def->what, value);
 }
 
-static int load_environment(struct settings *s, const bool *seen)
+static int load_environment(struct settings *s)
 {
 	char name[64];
 
 	for (size_t i = 0; i < OPTION_COUNT; i++) {
 		const char *value;
 
-		if (options[i].cli_only || seen[i])
+		if (options[i].source == FROM_CLI_ONLY || s->seen[i])
 			continue;
 		env_name(options[i].name, name, sizeof(name));
 		value = getenv(name);
-		if (value != NULL && apply(s, &options[i], value, name) == -1)
+		if (value == NULL)
+			continue;
+		s->seen[i] = true;
+		if (apply(s, &options[i], value, name) == -1)
 			return -1;
 	}
 	return 0;
+}
+
+int config_set_global(struct settings *s, const char *key, const char *value,
+		      const char *origin)
+{
+	char where[512];
+
+	for (size_t i = 0; i < OPTION_COUNT; i++) {
+		const struct option_def *def = &options[i];
+
+		if (strcmp(def->name, key) != 0 || def->source != FROM_ALL)
+			continue;
+		if (s->seen[i])
+			return 0;
+		/* inih's VALUE lives only as long as the handler call. */
+		if ((value = config_strdup(s, value)) == NULL)
+			return config_fail(s, "%s: out of memory", origin);
+		snprintf(where, sizeof(where), "%s: %s", origin, key);
+		return apply(s, def, value, where);
+	}
+	return config_fail(s, "%s: unknown key '%s' in [aiorun]", origin, key);
 }
 
 static const struct option_def *option_by_key(int key)
@@ -256,31 +432,30 @@ static const struct option_def *option_by_key(int key)
 }
 
 /* getopt_long's complaints, in aiorun's words. */
-static void usage_error(int key, const char *arg)
+static void usage_error(struct settings *s, int key, const char *arg)
 {
 	const struct option_def *def = option_by_key(optopt);
 
 	if (key == ':')
-		log_errx("missing value for option '%s'", arg);
+		config_fail(s, "missing value for option '%s'", arg);
 	else if (def != NULL && optopt >= KEY_LONG_ONLY)
-		log_errx("--%s takes no value", def->name);
+		config_fail(s, "--%s takes no value", def->name);
 	else if (optopt != 0)
-		log_errx("unknown option '-%c'", optopt);
+		config_fail(s, "unknown option '-%c'", optopt);
 	else
-		log_errx("unknown option '%s'", arg);
-	fputs("Try 'aiorun --help'.\n", stderr);
+		config_fail(s, "unknown option '%s'", arg);
 }
 
-int config_load(struct settings *s, int argc, char **argv, int *exit_status)
+/* Reads the command line up to PROGRAM. Returns 0, 1 after --help or
+ * --version (printed), or -1. */
+static int load_command_line(struct settings *s, int argc, char **argv)
 {
 	struct option longopts[OPTION_COUNT + 1] = {0};
-	bool seen[OPTION_COUNT] = {false};
 	/* "+": stop at the first non-option, so "aiorun ls -l" runs "ls -l". */
 	char shortopts[2 * OPTION_COUNT + 3] = "+:";
 	size_t shortlen = strlen(shortopts);
 	int key;
 
-	settings_defaults(s);
 	for (size_t i = 0; i < OPTION_COUNT; i++) {
 		longopts[i] =
 			(struct option){options[i].name, options[i].takes_value,
@@ -293,7 +468,6 @@ int config_load(struct settings *s, int argc, char **argv, int *exit_status)
 	}
 	shortopts[shortlen] = '\0';
 
-	*exit_status = EXIT_USAGE;
 	opterr = 0;
 	while ((key = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
 	       -1) {
@@ -301,42 +475,388 @@ int config_load(struct settings *s, int argc, char **argv, int *exit_status)
 		char origin[64];
 
 		if (key == '?' || key == ':') {
-			usage_error(key, argv[optind - 1]);
+			usage_error(s, key, argv[optind - 1]);
 			return -1;
 		}
 		if (key == 'h') {
 			fputs(usage_text, stdout);
-			*exit_status = 0;
-			return -1;
+			return 1;
 		}
 		if (key == 'V') {
 			puts("aiorun " AIORUN_VERSION);
-			*exit_status = 0;
-			return -1;
+			return 1;
 		}
-		seen[def - options] = true;
+		s->seen[def - options] = true;
 		snprintf(origin, sizeof(origin), "--%s", def->name);
 		if (apply(s, def, def->takes_value ? optarg : "1", origin) ==
 		    -1)
 			return -1;
 	}
-	if (load_environment(s, seen) == -1)
-		return -1;
+	return 0;
+}
 
-	if (optind < argc)
-		s->program = argv + optind;
-	if (s->program == NULL) {
+/* Workers ---------------------------------------------------------------- */
+
+bool config_valid_name(const char *name)
+{
+	return name[0] != '\0' && name[strspn(name, "abcdefghijklmnopqrstuvwxyz"
+						    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						    "0123456789_-.")] == '\0';
+}
+
+static struct worker *add_worker(struct settings *s, const char *name,
+				 const char *origin)
+{
+	struct worker *w;
+
+	if (!config_valid_name(name)) {
+		config_fail(s,
+			    "%s: invalid worker name '%s' (letters, digits, "
+			    "'_', '-' and '.')",
+			    origin, name);
+		return NULL;
+	}
+	for (size_t i = 0; i < s->worker_count; i++) {
+		if (strcmp(s->workers[i].name, name) == 0) {
+			config_fail(s,
+				    "%s: duplicate worker name '%s' (first "
+				    "declared at %s)",
+				    origin, name, s->workers[i].origin);
+			return NULL;
+		}
+	}
+	if (s->worker_count == s->worker_cap) {
+		size_t cap = s->worker_cap ? 2 * s->worker_cap : 8;
+		struct worker *grown =
+			reallocarray(s->workers, cap, sizeof(*grown));
+
+		if (grown == NULL) {
+			config_fail(s, "%s: out of memory", origin);
+			return NULL;
+		}
+		s->workers = grown;
+		s->worker_cap = cap;
+	}
+	w = &s->workers[s->worker_count++];
+	*w = (struct worker){
+		.name = name,
+		.grace = -1,
+		.status = -1,
+		.restart = RESTART_NO,
+		.restart_delay = 0.1,
+		.restart_max_delay = 30,
+		.start_limit = 5,
+		.start_interval = 10,
+		.origin = config_strdup(s, origin),
+	};
+	return w;
+}
+
+struct worker *config_add_worker(struct settings *s, const char *name,
+				 const char *command, const char *origin)
+{
+	struct worker *w = add_worker(s, name, origin);
+	char **argv;
+
+	if (w == NULL)
+		return NULL;
+	argv = config_own(s, calloc(4, sizeof(*argv)));
+	if (argv == NULL) {
+		config_fail(s, "%s: out of memory", origin);
+		return NULL;
+	}
+	argv[0] = "/bin/sh";
+	argv[1] = "-c";
+	argv[2] = command ? config_strdup(s, command) : NULL;
+	w->argv = argv;
+	return w;
+}
+
+static int set_command(struct settings *s, struct worker *w, const char *value)
+{
+	w->argv[2] = config_strdup(s, value);
+	return value[0] == '\0' ? -1 : 0;
+}
+
+static int set_directory(struct settings *s, struct worker *w,
+			 const char *value)
+{
+	struct stat st;
+
+	w->directory = config_strdup(s, value);
+	return stat(value, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+/* A name, or a number for an id that need not exist. The supplementary
+ * groups are looked up once the whole section is read (finish_workers). */
+static int set_user(struct settings *s, struct worker *w, const char *value)
+{
+	const char *errstr;
+	uid_t uid = (uid_t)strtonum(value, 0, 0x7fffffff, &errstr);
+	struct passwd *pw = errstr == NULL ? getpwuid(uid) : getpwnam(value);
+
+	if (pw == NULL && errstr != NULL)
+		return -1;
+	w->set_uid = true;
+	w->uid = pw ? pw->pw_uid : uid;
+	w->user = pw ? config_strdup(s, pw->pw_name) : NULL;
+	if (!w->set_gid)
+		w->gid = pw ? pw->pw_gid : (gid_t)uid;
+	return 0;
+}
+
+static int set_group(struct settings *s, struct worker *w, const char *value)
+{
+	const char *errstr;
+	gid_t gid = (gid_t)strtonum(value, 0, 0x7fffffff, &errstr);
+	struct group *gr = errstr == NULL ? NULL : getgrnam(value);
+
+	(void)s;
+	if (errstr != NULL && gr == NULL)
+		return -1;
+	w->gid = gr ? gr->gr_gid : gid;
+	w->set_gid = true;
+	return 0;
+}
+
+/* Repeatable: each entry is appended to the worker's list. */
+static int set_env(struct settings *s, struct worker *w, const char *value)
+{
+	size_t count = 0, key_len = strcspn(value, "=");
+	char **grown;
+
+	if (key_len == 0 || value[key_len] != '=')
+		return -1;
+	while (w->env != NULL && w->env[count] != NULL)
+		count++;
+	grown = config_own(s, calloc(count + 2, sizeof(*grown)));
+	if (grown == NULL)
+		return -1;
+	if (count > 0)
+		memcpy(grown, w->env, count * sizeof(*grown));
+	grown[count] = config_strdup(s, value);
+	w->env = grown;
+	return grown[count] == NULL ? -1 : 0;
+}
+
+static int set_restart(struct settings *s, struct worker *w, const char *value)
+{
+	(void)s;
+	if (strcmp(value, "no") == 0)
+		w->restart = RESTART_NO;
+	else if (strcmp(value, "on-failure") == 0)
+		w->restart = RESTART_ON_FAILURE;
+	else if (strcmp(value, "always") == 0)
+		w->restart = RESTART_ALWAYS;
+	else
+		return -1;
+	return 0;
+}
+
+static int set_restart_delay(struct settings *s, struct worker *w,
+			     const char *value)
+{
+	(void)s;
+	return parse_duration(value, &w->restart_delay);
+}
+
+static int set_restart_max_delay(struct settings *s, struct worker *w,
+				 const char *value)
+{
+	(void)s;
+	return parse_duration(value, &w->restart_max_delay);
+}
+
+/* "N/DURATION", N from 1. */
+static int set_start_limit(struct settings *s, struct worker *w,
+			   const char *value)
+{
+	const char *slash = strchr(value, '/');
+	const char *errstr;
+	char count[16];
+
+	(void)s;
+	if (slash == NULL || (size_t)(slash - value) >= sizeof(count))
+		return -1;
+	memcpy(count, value, (size_t)(slash - value));
+	count[slash - value] = '\0';
+	w->start_limit = (int)strtonum(count, 1, 100000, &errstr);
+	if (errstr != NULL)
+		return -1;
+	return parse_duration(slash + 1, &w->start_interval);
+}
+
+static int set_worker_stop_signal(struct settings *s, struct worker *w,
+				  const char *value)
+{
+	(void)s;
+	return (w->stop_signal = parse_stop_signal(value)) < 0 ? -1 : 0;
+}
+
+static int set_worker_grace(struct settings *s, struct worker *w,
+			    const char *value)
+{
+	(void)s;
+	return parse_duration(value, &w->grace);
+}
+
+static int set_waits(struct settings *s, struct worker *w, const char *value)
+{
+	(void)s;
+	return parse_bool(value, &w->waits_for);
+}
+
+static const struct worker_key {
+	const char *name;
+	const char *what;
+	int (*set)(struct settings *s, struct worker *w, const char *value);
+} worker_keys[] = {
+	{"command", "command", set_command},
+	{"directory", "directory (it must exist)", set_directory},
+	{"user", "user", set_user},
+	{"group", "group", set_group},
+	{"env", "environment entry (KEY=VALUE)", set_env},
+	{"restart", "restart policy (no, on-failure, always)", set_restart},
+	{"restart-delay", "duration", set_restart_delay},
+	{"restart-max-delay", "duration", set_restart_max_delay},
+	{"start-limit", "start limit (N/DURATION)", set_start_limit},
+	{"stop-signal", "signal", set_worker_stop_signal},
+	{"grace", "duration", set_worker_grace},
+	{"shutdown-waits-for", "boolean", set_waits},
+};
+
+int config_set_worker_key(struct settings *s, struct worker *w, const char *key,
+			  const char *value, const char *origin)
+{
+	for (size_t i = 0; i < sizeof(worker_keys) / sizeof(worker_keys[0]);
+	     i++) {
+		if (strcmp(worker_keys[i].name, key) != 0)
+			continue;
+		if (worker_keys[i].set(s, w, value) == -1)
+			return config_fail(s, "%s: %s: invalid %s '%s'", origin,
+					   key, worker_keys[i].what, value);
+		return 0;
+	}
+	return config_fail(s, "%s: unknown key '%s' in [worker:%s]", origin,
+			   key, w->name);
+}
+
+/* Loading ---------------------------------------------------------------- */
+
+static int add_program(struct settings *s, char **program)
+{
+	struct worker *w = add_worker(s, "main", "PROGRAM");
+
+	if (w == NULL)
+		return -1;
+	w->argv = program;
+	w->is_main = true;
+	w->foreground = true;
+	return 0;
+}
+
+/* What can only be known once every key is read: the group a user runs
+ * as (the one given, or the user's own) and the user's supplementary
+ * groups, looked up now since they cannot be after fork. */
+static int finish_workers(struct settings *s)
+{
+	for (size_t i = 0; i < s->worker_count; i++) {
+		struct worker *w = &s->workers[i];
+		int count = 0;
+
+		if (w->set_uid)
+			w->set_gid = true;
+		if (w->user == NULL)
+			continue;
+		getgrouplist(w->user, w->gid, NULL, &count);
+		w->groups = config_own(
+			s, calloc((size_t)count + 1, sizeof(*w->groups)));
+		if (w->groups == NULL ||
+		    getgrouplist(w->user, w->gid, w->groups, &count) == -1)
+			return config_fail(s,
+					   "%s: cannot list the groups of %s",
+					   w->origin, w->user);
+		w->group_count = count;
+	}
+	return 0;
+}
+
+/* The files named by the options, in a fixed order: the config file
+ * (which may set --env-file), the Procfile, the env-file. */
+static int load_files(struct settings *s)
+{
+	if (s->config_file != NULL &&
+	    conffile_read_ini(s, s->config_file) == -1)
+		return -1;
+	if (s->procfile != NULL && conffile_read_procfile(s, s->procfile) == -1)
+		return -1;
+	if (s->env_file != NULL && conffile_read_env(s, s->env_file) == -1)
+		return -1;
+	return finish_workers(s);
+}
+
+int config_load(struct settings *s, int argc, char **argv, int *exit_status)
+{
+	int done;
+
+	settings_defaults(s);
+	*exit_status = EXIT_USAGE;
+	if ((done = load_command_line(s, argc, argv)) != 0 ||
+	    load_environment(s) == -1) {
+		if (done > 0) {
+			*exit_status = 0;
+			return -1;
+		}
+		log_errx("%s", s->error);
+		return -1;
+	}
+	if (load_files(s) == -1) {
+		log_errx("%s", s->error);
+		*exit_status = EXIT_CONFIG;
+		return -1;
+	}
+	if (optind < argc && add_program(s, argv + optind) == -1) {
+		log_errx("%s", s->error);
+		return -1;
+	}
+	if (s->worker_count == 0) {
 		fputs(usage_text, stderr);
 		return -1;
 	}
 	return 0;
 }
 
+static const char *restart_name(enum restart_policy policy)
+{
+	static const char *const names[] = {
+		[RESTART_NO] = "no",
+		[RESTART_ON_FAILURE] = "on-failure",
+		[RESTART_ALWAYS] = "always",
+	};
+	return names[policy];
+}
+
 void config_print(const struct settings *s)
 {
-	printf("main:");
-	for (char **arg = s->program; *arg != NULL; arg++)
-		printf(" %s", *arg);
-	printf("\n");
+	int width = 0;
+
+	for (size_t i = 0; i < s->worker_count; i++)
+		if ((int)strlen(s->workers[i].name) > width)
+			width = (int)strlen(s->workers[i].name);
+	for (size_t i = 0; i < s->worker_count; i++) {
+		const struct worker *w = &s->workers[i];
+
+		printf("%-*s  restart=%-10s %-9s ", width, w->name,
+		       restart_name(w->restart),
+		       w->is_main     ? "program"
+		       : w->waits_for ? "waits-for"
+				      : "-");
+		if (w->is_main)
+			for (char **arg = w->argv; *arg != NULL; arg++)
+				printf("%s%s", arg == w->argv ? "" : " ", *arg);
+		else
+			printf("%s", w->argv[2]);
+		printf("\n");
+	}
 	fflush(stdout);
 }

@@ -102,3 +102,29 @@ int fsm_exit_status(const struct exit_facts *facts)
 		return facts->first_failure < 0 ? 0 : facts->first_failure;
 	}
 }
+
+struct end_outcome fsm_worker_end(const struct end_facts *facts)
+{
+	struct end_outcome out = {VERDICT_NOTHING, false, facts->failed};
+	bool wants_restart =
+		facts->restart == RESTART_ALWAYS ||
+		(facts->restart == RESTART_ON_FAILURE && facts->failed);
+
+	if (facts->is_main) {
+		if (!facts->run_forever)
+			out.verdict = VERDICT_SHUTDOWN;
+		return out;
+	}
+	if (wants_restart && !facts->limit_hit) {
+		out.verdict = VERDICT_RESTART;
+		return out;
+	}
+	if (wants_restart) {
+		out.given_up = true;
+		out.failed = true;
+	}
+	if (facts->stop_on == STOP_ON_EXIT ||
+	    (facts->stop_on == STOP_ON_FAILURE && out.failed))
+		out.verdict = VERDICT_SHUTDOWN;
+	return out;
+}

@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 
+#include "worker.h"
+
 enum sup_state {
 	STATE_RUNNING,  /* workers run; restarts happen */
 	STATE_HOOK,     /* shutdown began; the on-shutdown hook runs */
@@ -70,5 +72,39 @@ struct exit_facts {
 
 /* aiorun's exit status, before --map-exit. */
 int fsm_exit_status(const struct exit_facts *facts);
+
+/* --stop-on: which worker ending begins the shutdown. */
+enum stop_on {
+	STOP_ON_FAILURE,
+	STOP_ON_EXIT,
+	STOP_ON_NONE,
+};
+
+/* A worker ended while running: what is known of it. */
+struct end_facts {
+	bool is_main;
+	bool run_forever;
+	enum restart_policy restart;
+	enum stop_on stop_on;
+	bool failed;    /* non-zero, or a signal aiorun did not send */
+	bool limit_hit; /* one more start would pass its start-limit */
+};
+
+enum end_verdict {
+	VERDICT_NOTHING,  /* the others carry on */
+	VERDICT_RESTART,  /* start it again after its delay */
+	VERDICT_SHUTDOWN, /* its end begins the shutdown */
+};
+
+struct end_outcome {
+	enum end_verdict verdict;
+	bool given_up; /* it wanted a restart past its start-limit */
+	bool failed;   /* counts as failed (a worker given up does) */
+};
+
+/* What a worker's end leads to: its restart policy first, then
+ * --stop-on, for which a worker given up counts as failed. PROGRAM never
+ * restarts; its end begins the shutdown unless --run-forever. */
+struct end_outcome fsm_worker_end(const struct end_facts *facts);
 
 #endif

@@ -105,14 +105,6 @@ static struct ev_loop *open_loop(const struct settings *s)
 
 static int run(struct settings *s)
 {
-	struct worker main_worker = {
-		.name = "main",
-		.argv = s->program,
-		.is_main = true,
-		.foreground = true,
-		.grace = -1,
-		.status = -1,
-	};
 	struct supervisor *sup = NULL;
 	struct pidfh *pfh = NULL;
 	struct ev_loop *loop;
@@ -137,7 +129,7 @@ static int run(struct settings *s)
 			s->backend ? "requested" : "auto");
 		goto remove_pidfile;
 	}
-	if ((sup = supervisor_create(loop, s, &main_worker, 1)) == NULL) {
+	if ((sup = supervisor_create(loop, s)) == NULL) {
 		log_err("cannot start");
 		goto remove_pidfile;
 	}
@@ -164,13 +156,18 @@ int main(int argc, char **argv)
 	int status;
 
 	log_init();
-	if (config_load(&settings, argc, argv, &status) == -1)
+	if (config_load(&settings, argc, argv, &status) == -1) {
+		config_free(&settings);
 		return status;
+	}
 	log_set_level(settings.log_level);
 	if (settings.check) {
 		config_print(&settings);
 		log_info("configuration OK");
-		return 0;
+		status = 0;
+	} else {
+		status = run(&settings);
 	}
-	return run(&settings);
+	config_free(&settings);
+	return status;
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ struct input {
 	enum sup_event event;
 	int signo;
 	const struct worker *worker;
+	int status; /* EVENT_DECISIVE_END: the status it stands for */
 };
 
 /* A process aiorun adopted and cancelled during the shutdown. It stays
@@ -58,6 +60,7 @@ struct supervisor {
 };
 
 static void post(struct supervisor *sup, struct input in);
+static void dispatch(struct supervisor *sup);
 
 static const char *duration_text(double seconds)
 {
@@ -79,10 +82,12 @@ static struct worker *worker_by_pid(struct supervisor *sup, pid_t pid)
 	return NULL;
 }
 
+/* Running, or due to restart. */
 static bool workers_running(const struct supervisor *sup)
 {
 	for (size_t i = 0; i < sup->count; i++)
-		if (sup->workers[i].pid > 0)
+		if (sup->workers[i].pid > 0 ||
+		    ev_is_active(&sup->workers[i].restart_timer))
 			return true;
 	return false;
 }
@@ -257,7 +262,7 @@ static const char *cause_text(const struct supervisor *sup,
 		break;
 	case EVENT_DECISIVE_END:
 		snprintf(buf, size, "%s ended with status %d", in->worker->name,
-			 in->worker->status);
+			 in->status);
 		break;
 	case EVENT_ALL_GONE:
 		if (sup->count > 0 && sup->settings->run_forever) {
@@ -283,7 +288,8 @@ static void start_hook(struct supervisor *sup)
 	hook->argv = sup->hook_argv;
 	hook->grace = -1;
 	if ((hook->path = strdup("/bin/sh")) == NULL ||
-	    worker_build_env(hook) == -1 || worker_spawn(hook) == -1) {
+	    worker_build_env(hook, sup->settings->env_common) == -1 ||
+	    worker_spawn(hook) == -1) {
 		log_warn("cannot run the on-shutdown hook");
 		post(sup, (struct input){.event = EVENT_HOOK_DONE});
 		return;
@@ -304,7 +310,7 @@ static void begin_shutdown(struct supervisor *sup, const struct input *in)
 		sup->facts.cause = CAUSE_SIGNAL;
 	} else if (in->event == EVENT_DECISIVE_END) {
 		sup->facts.cause = CAUSE_WORKER;
-		sup->facts.cause_status = in->worker->status;
+		sup->facts.cause_status = in->status;
 	} else {
 		sup->facts.cause = CAUSE_ALL_ENDED;
 	}
@@ -315,6 +321,10 @@ static void begin_shutdown(struct supervisor *sup, const struct input *in)
 	if (sup->stop_signal == 0)
 		sup->stop_signal =
 			in->event == EVENT_STOP_SIGNAL ? in->signo : SIGTERM;
+
+	/* No restart once the shutdown has begun. */
+	for (size_t i = 0; i < sup->count; i++)
+		ev_timer_stop(sup->loop, &sup->workers[i].restart_timer);
 
 	if (sup->settings->on_shutdown != NULL)
 		start_hook(sup);
@@ -436,27 +446,59 @@ static void perform(struct supervisor *sup, enum sup_action action,
  * what keeps the machine from waiting for something that cannot come. */
 static bool settled_event(const struct supervisor *sup, struct input *in)
 {
+	bool run_forever = sup->settings->run_forever;
+
+	*in = (struct input){.event = EVENT_COUNT};
 	switch (sup->state) {
 	case STATE_RUNNING:
-		if (!sup->settings->run_forever && !workers_running(sup))
+		if (!run_forever && !workers_running(sup))
 			in->event = EVENT_ALL_ENDED;
-		else if (sup->settings->run_forever && !children_remain())
+		else if (run_forever && !children_remain())
 			in->event = EVENT_ALL_GONE;
-		else
-			return false;
-		return true;
+		break;
 	case STATE_STOPPING:
 	case STATE_KILLING:
-		in->event = EVENT_ALL_GONE;
-		return !children_remain();
+		if (!children_remain())
+			in->event = EVENT_ALL_GONE;
+		break;
 	default:
-		return false;
+		break;
 	}
+	return in->event != EVENT_COUNT;
 }
 
-/* Queues IN and, unless an event is being handled already (an action
- * posted it), handles the queue to its end. Each event moves the state
- * machine by exactly one table cell. */
+/* Handles the queue to its end, unless an event is being handled already
+ * (an action posted the new one). Each event moves the state machine by
+ * exactly one table cell; when the queue is empty, what the situation
+ * implies is posted too. */
+static void dispatch(struct supervisor *sup)
+{
+	struct input next;
+
+	if (sup->dispatching)
+		return;
+	sup->dispatching = true;
+	for (;;) {
+		struct fsm_step step;
+
+		if (sup->queue_len == 0 && !settled_event(sup, &next))
+			break;
+		if (sup->queue_len > 0) {
+			next = sup->queue[sup->queue_head];
+			sup->queue_head = (sup->queue_head + 1) % QUEUE_SIZE;
+			sup->queue_len--;
+		}
+		step = fsm_step(sup->state, next.event);
+		log_debug("state %s, event %s: now %s",
+			  fsm_state_name(sup->state),
+			  fsm_event_name(next.event),
+			  fsm_state_name(step.next));
+		sup->state = step.next;
+		perform(sup, step.action, &next);
+	}
+	sup->dispatching = false;
+}
+
 static void post(struct supervisor *sup, struct input in)
 {
 	if (sup->queue_len == QUEUE_SIZE) {
@@ -465,52 +507,151 @@ static void post(struct supervisor *sup, struct input in)
 		return;
 	}
 	sup->queue[(sup->queue_head + sup->queue_len++) % QUEUE_SIZE] = in;
-	if (sup->dispatching)
-		return;
-
-	sup->dispatching = true;
-	while (sup->queue_len > 0) {
-		struct input next = sup->queue[sup->queue_head];
-		struct fsm_step step = fsm_step(sup->state, next.event);
-
-		sup->queue_head = (sup->queue_head + 1) % QUEUE_SIZE;
-		sup->queue_len--;
-		log_debug("state %s, event %s: now %s",
-			  fsm_state_name(sup->state),
-			  fsm_event_name(next.event),
-			  fsm_state_name(step.next));
-		sup->state = step.next;
-		perform(sup, step.action, &next);
-
-		if (sup->queue_len == 0 && settled_event(sup, &next))
-			sup->queue[(sup->queue_head + sup->queue_len++) %
-				   QUEUE_SIZE] = next;
-	}
-	sup->dispatching = false;
+	dispatch(sup);
 }
 
 /* Callbacks: each turns what happened into an input. ---------------------- */
 
-static void worker_ended(struct supervisor *sup, struct worker *w, int status)
+/* The shortest wait before a restart, whatever restart-delay says: a
+ * worker that fails at once must not make aiorun spin. */
+#define MIN_RESTART_DELAY 0.01
+/* A worker up this long has started well: its next delay starts over. */
+#define STABLE_UPTIME 10.0
+
+static void record_start(struct worker *w, double now)
 {
-	bool by_aiorun = w->cancelled || w->killed;
-	bool failed = status != 0 && !(status > 128 && by_aiorun);
+	w->starts[w->start_count % w->start_limit] = now;
+	w->start_count++;
+	w->started_at = now;
+}
+
+/* Whether one more start now would make more than start-limit starts
+ * within its interval. */
+static bool start_limit_hit(const struct worker *w, double now)
+{
+	double oldest;
+
+	if (w->start_count < w->start_limit)
+		return false;
+	oldest = w->starts[w->start_count % w->start_limit];
+	return now - oldest < w->start_interval;
+}
+
+static int start_worker(struct supervisor *sup, struct worker *w)
+{
+	if (w->path == NULL && worker_resolve(w) == -1) {
+		w->status = worker_exec_failure_status(errno);
+		w->spawn_step = 0;
+		return -1;
+	}
+	if (w->envp == NULL &&
+	    worker_build_env(w, sup->settings->env_common) == -1)
+		return -1;
+	if (worker_spawn(w) == -1)
+		return -1;
+	record_start(w, ev_now(sup->loop));
+	return 0;
+}
+
+static void log_start_failure(const struct worker *w)
+{
+	char why[512];
+
+	log_errx("cannot run %s: %s", w->is_main ? w->argv[0] : w->name,
+		 worker_spawn_error(w, errno, why, sizeof(why)));
+}
+
+static void schedule_restart(struct supervisor *sup, struct worker *w)
+{
+	double now = ev_now(sup->loop);
+	double delay;
+
+	if (now - w->started_at >= STABLE_UPTIME)
+		w->next_delay = w->restart_delay;
+	delay = w->next_delay > MIN_RESTART_DELAY ? w->next_delay
+						  : MIN_RESTART_DELAY;
+	w->next_delay = 2 * delay < w->restart_max_delay ? 2 * delay
+							 : w->restart_max_delay;
+	log_info("Restarting task %s in %s", w->name, duration_text(delay));
+	ev_timer_set(&w->restart_timer, delay, 0);
+	ev_timer_start(sup->loop, &w->restart_timer);
+}
+
+static void log_end(const struct worker *w, int wstatus)
+{
+	if (WIFSIGNALED(wstatus))
+		log_info("Task %s ended by %s", w->name,
+			 signal_name(WTERMSIG(wstatus)));
+	else
+		log_info("Task %s exited with status %d", w->name,
+			 WEXITSTATUS(wstatus));
+}
+
+/* W's process ended with WSTATUS (as from waitpid). While running, its
+ * restart policy and --stop-on decide what follows; once the shutdown has
+ * begun, nothing does. */
+static void worker_ended(struct supervisor *sup, struct worker *w, int wstatus)
+{
+	int status = wait_status_code(wstatus);
+	bool by_aiorun = WIFSIGNALED(wstatus) && (w->cancelled || w->killed);
+	struct end_facts facts = {
+		.is_main = w->is_main,
+		.run_forever = sup->settings->run_forever,
+		.restart = w->restart,
+		.stop_on = sup->settings->stop_on,
+		.failed = status != 0 && !by_aiorun,
+		.limit_hit = start_limit_hit(w, ev_now(sup->loop)),
+	};
+	struct end_outcome out;
 
 	w->pid = 0;
 	w->status = status;
-	if (status > 128 && status - 128 < NSIG)
-		log_info("Task %s ended by %s", w->name,
-			 signal_name(status - 128));
-	else
-		log_info("Task %s exited with status %d", w->name, status);
+	log_end(w, wstatus);
 	if (w->is_main)
 		sup->facts.program_status = status;
-	if (failed && sup->facts.first_failure < 0)
+	if (sup->state != STATE_RUNNING)
+		return;
+
+	out = fsm_worker_end(&facts);
+	if (out.given_up)
+		log_warnx("Task %s started more than %d times within %s: "
+			  "giving up",
+			  w->name, w->start_limit,
+			  duration_text(w->start_interval));
+	/* A worker given up counts as failed, even after a clean exit. */
+	if (out.failed && status == 0)
+		status = 1;
+	if (out.failed && sup->facts.first_failure < 0)
 		sup->facts.first_failure = status;
 
-	if (w->is_main && !sup->settings->run_forever)
-		post(sup,
-		     (struct input){.event = EVENT_DECISIVE_END, .worker = w});
+	if (out.verdict == VERDICT_RESTART)
+		schedule_restart(sup, w);
+	else if (out.verdict == VERDICT_SHUTDOWN)
+		post(sup, (struct input){.event = EVENT_DECISIVE_END,
+					 .worker = w,
+					 .status = status});
+}
+
+static void restart_cb(struct ev_loop *loop, struct ev_timer *timer,
+		       int revents)
+{
+	struct supervisor *sup = timer->data;
+	struct worker *w =
+		(struct worker *)((char *)timer -
+				  offsetof(struct worker, restart_timer));
+
+	(void)loop;
+	(void)revents;
+	if (start_worker(sup, w) == 0) {
+		log_info("Restarted task %s (pid %d)", w->name, (int)w->pid);
+		return;
+	}
+	log_start_failure(w);
+	/* As if it had run and failed: its policy decides again. */
+	worker_ended(sup, w,
+		     w->status >= 0 ? W_EXITCODE(w->status, 0)
+				    : W_EXITCODE(EXIT_OSERR, 0));
+	dispatch(sup);
 }
 
 static void reaper_cb(struct ev_loop *loop, struct ev_child *watcher,
@@ -526,7 +667,7 @@ static void reaper_cb(struct ev_loop *loop, struct ev_child *watcher,
 	if (status < 0)
 		return;
 	if ((w = worker_by_pid(sup, pid)) != NULL) {
-		worker_ended(sup, w, status);
+		worker_ended(sup, w, watcher->rstatus);
 	} else if (pid == sup->hook.pid) {
 		sup->hook.pid = 0;
 		if (status != 0)
@@ -594,8 +735,7 @@ void supervisor_signal(int signo, void *data)
 }
 
 struct supervisor *supervisor_create(struct ev_loop *loop,
-				     const struct settings *settings,
-				     struct worker *workers, size_t count)
+				     const struct settings *settings)
 {
 	struct supervisor *sup = calloc(1, sizeof(*sup));
 
@@ -603,17 +743,28 @@ struct supervisor *supervisor_create(struct ev_loop *loop,
 		return NULL;
 	sup->loop = loop;
 	sup->settings = settings;
-	sup->workers = workers;
-	sup->count = count;
+	sup->workers = settings->workers;
+	sup->count = settings->worker_count;
 	sup->state = STATE_RUNNING;
 	sup->facts = (struct exit_facts){
 		.cause = CAUSE_NONE,
 		.program_status = -1,
 		.first_failure = -1,
 	};
-	for (size_t i = 0; i < count; i++)
-		if (workers[i].is_main)
+	for (size_t i = 0; i < sup->count; i++) {
+		struct worker *w = &sup->workers[i];
+
+		if (w->is_main)
 			sup->facts.has_program = true;
+		w->next_delay = w->restart_delay;
+		w->starts = calloc((size_t)w->start_limit, sizeof(*w->starts));
+		if (w->starts == NULL) {
+			supervisor_destroy(sup);
+			return NULL;
+		}
+		ev_init(&w->restart_timer, restart_cb);
+		w->restart_timer.data = sup;
+	}
 
 	/* pid 0: every child, adopted orphans included. */
 	ev_child_init(&sup->reaper, reaper_cb, 0, 0);
@@ -649,16 +800,14 @@ int supervisor_start(struct supervisor *sup, int *exit_status)
 	for (size_t i = 0; i < sup->count; i++) {
 		struct worker *w = &sup->workers[i];
 
-		if (worker_resolve(w) == -1) {
-			w->status = worker_exec_failure_status(errno);
-		} else if (worker_build_env(w) == 0 && worker_spawn(w) == 0) {
+		if (start_worker(sup, w) == 0) {
 			log_debug("Started task %s (pid %d)", w->name,
 				  (int)w->pid);
 			continue;
 		}
+		log_start_failure(w);
 		/* A status means exec's fault; none, the system's. */
 		*exit_status = w->status >= 0 ? w->status : EXIT_OSERR;
-		log_err("cannot run %s", w->argv[0]);
 		abort_start(sup);
 		return -1;
 	}
@@ -679,7 +828,7 @@ void supervisor_destroy(struct supervisor *sup)
 	ev_timer_stop(sup->loop, &sup->grace_timer);
 	ev_timer_stop(sup->loop, &sup->wait_timer);
 	for (size_t i = 0; i < sup->count; i++)
-		worker_finish(&sup->workers[i]);
+		ev_timer_stop(sup->loop, &sup->workers[i].restart_timer);
 	worker_finish(&sup->hook);
 	free(sup->adopted);
 	free(sup);

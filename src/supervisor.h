@@ -11,11 +11,10 @@
 
 struct supervisor;
 
-/* The supervisor keeps pointers to LOOP, SETTINGS and WORKERS, which must
- * outlive it. Returns NULL with errno set. */
+/* Supervises SETTINGS->workers. The supervisor keeps pointers to LOOP and
+ * SETTINGS, which must outlive it. Returns NULL with errno set. */
 struct supervisor *supervisor_create(struct ev_loop *loop,
-				     const struct settings *settings,
-				     struct worker *workers, size_t count);
+				     const struct settings *settings);
 
 /* Starts every worker. Returns 0, or -1 when a worker could not be started:
  * then the cause is logged, whatever had started is killed and reaped, and

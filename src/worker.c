@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -81,25 +82,93 @@ static bool meant_for_aiorun(const char *entry)
 	return false;
 }
 
-int worker_build_env(struct worker *w)
+/* Puts ENTRY ("KEY=VALUE") into the COUNT entries of ENVP, replacing an
+ * entry with the same key. Returns the new count. */
+static size_t env_put(char **envp, size_t count, char *entry)
 {
-	size_t count = 0, kept = 0;
-	char *name;
+	size_t key_len = strcspn(entry, "=");
 
-	while (environ[count] != NULL)
-		count++;
-	if ((w->envp = calloc(count + 2, sizeof(*w->envp))) == NULL)
+	for (size_t i = 0; i < count; i++) {
+		if (strncmp(envp[i], entry, key_len + 1) == 0) {
+			envp[i] = entry;
+			return count;
+		}
+	}
+	envp[count] = entry;
+	return count + 1;
+}
+
+static size_t list_length(char *const *list)
+{
+	size_t n = 0;
+
+	while (list != NULL && list[n] != NULL)
+		n++;
+	return n;
+}
+
+int worker_build_env(struct worker *w, char *const *common)
+{
+	size_t size = list_length(environ) + list_length(common) +
+		      list_length(w->env) + 2;
+	size_t count = 0;
+
+	if ((w->envp = calloc(size, sizeof(*w->envp))) == NULL)
 		return -1;
-	if (asprintf(&name, "AIORUN_WORKER_NAME=%s", w->name) == -1) {
+	if (asprintf(&w->name_var, "AIORUN_WORKER_NAME=%s", w->name) == -1) {
+		w->name_var = NULL;
 		free(w->envp);
 		w->envp = NULL;
 		return -1;
 	}
-	for (size_t i = 0; i < count; i++)
-		if (!meant_for_aiorun(environ[i]))
-			w->envp[kept++] = environ[i];
-	w->envp[kept] = name;
+	for (char **entry = environ; *entry != NULL; entry++)
+		if (!meant_for_aiorun(*entry))
+			w->envp[count++] = *entry;
+	for (size_t i = 0; i < list_length(common); i++)
+		count = env_put(w->envp, count, common[i]);
+	for (size_t i = 0; i < list_length(w->env); i++)
+		count = env_put(w->envp, count, w->env[i]);
+	count = env_put(w->envp, count, w->name_var);
+	w->envp[count] = NULL;
 	return 0;
+}
+
+/* What the child reports through the pipe when it cannot exec. */
+enum child_step {
+	STEP_EXEC,
+	STEP_CHDIR,
+	STEP_SETGROUPS,
+	STEP_SETGID,
+	STEP_SETUID,
+};
+
+struct child_failure {
+	int step;
+	int error;
+};
+
+static _Noreturn void child_fail(int step)
+{
+	struct child_failure failure = {step, errno};
+
+	while (write(ERROR_FD, &failure, sizeof(failure)) == -1 &&
+	       errno == EINTR)
+		;
+	_exit(worker_exec_failure_status(failure.error));
+}
+
+/* Gives up privileges in the only safe order: groups while still allowed
+ * to, then the group, then the user. */
+static void child_drop_privileges(const struct worker *w)
+{
+	if (w->set_uid && setgroups((size_t)w->group_count, w->groups) == -1)
+		child_fail(STEP_SETGROUPS);
+	if (w->set_gid && !w->set_uid && setgroups(1, &w->gid) == -1)
+		child_fail(STEP_SETGROUPS);
+	if (w->set_gid && setgid(w->gid) == -1)
+		child_fail(STEP_SETGID);
+	if (w->set_uid && setuid(w->uid) == -1)
+		child_fail(STEP_SETUID);
 }
 
 /* The child's side, from fork to exec. Async-signal-safe calls only, and
@@ -107,7 +176,6 @@ int worker_build_env(struct worker *w)
 static _Noreturn void child_exec(const struct worker *w, int error_fd)
 {
 	sigset_t none;
-	int error;
 
 	setpgid(0, 0);
 	/* With SIGTTOU blocked, a background process may take the terminal. */
@@ -119,27 +187,52 @@ static _Noreturn void child_exec(const struct worker *w, int error_fd)
 		dup3(error_fd, ERROR_FD, O_CLOEXEC);
 	closefrom(ERROR_FD + 1);
 
+	if (w->directory != NULL && chdir(w->directory) == -1)
+		child_fail(STEP_CHDIR);
+	child_drop_privileges(w);
+
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execve(w->path, w->argv, w->envp);
-
-	error = errno;
-	while (write(ERROR_FD, &error, sizeof(error)) == -1 && errno == EINTR)
-		;
-	_exit(worker_exec_failure_status(error));
+	child_fail(STEP_EXEC);
 }
 
 /* Waits for the child to exec (the pipe closes) or to report why it could
- * not (it writes errno). Returns that errno, or 0. */
-static int read_exec_error(int fd)
+ * not. Returns the failure's errno, or 0. */
+static int read_exec_error(int fd, int *step)
 {
-	int error = 0;
+	struct child_failure failure = {STEP_EXEC, 0};
 	ssize_t n;
 
 	do
-		n = read(fd, &error, sizeof(error));
+		n = read(fd, &failure, sizeof(failure));
 	while (n == -1 && errno == EINTR);
-	return n == (ssize_t)sizeof(error) ? error : 0;
+	*step = failure.step;
+	return n == (ssize_t)sizeof(failure) ? failure.error : 0;
+}
+
+const char *worker_spawn_error(const struct worker *w, int error, char *buf,
+			       size_t size)
+{
+	switch (w->spawn_step) {
+	case STEP_CHDIR:
+		snprintf(buf, size, "chdir %s: %s", w->directory,
+			 strerror(error));
+		break;
+	case STEP_SETGROUPS:
+	case STEP_SETGID:
+		snprintf(buf, size, "cannot set group %d: %s", (int)w->gid,
+			 strerror(error));
+		break;
+	case STEP_SETUID:
+		snprintf(buf, size, "cannot set user %d: %s", (int)w->uid,
+			 strerror(error));
+		break;
+	default:
+		snprintf(buf, size, "%s", strerror(error));
+		break;
+	}
+	return buf;
 }
 
 int worker_spawn(struct worker *w)
@@ -169,7 +262,7 @@ int worker_spawn(struct worker *w)
 
 	/* Also here, so that the group exists before anyone signals it. */
 	setpgid(pid, pid);
-	error = read_exec_error(pipefd[0]);
+	error = read_exec_error(pipefd[0], &w->spawn_step);
 	close(pipefd[0]);
 	if (error != 0) {
 		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
@@ -200,15 +293,12 @@ int worker_exec_failure_status(int exec_errno)
 
 void worker_finish(struct worker *w)
 {
-	if (w->envp != NULL) {
-		size_t last = 0;
-
-		while (w->envp[last + 1] != NULL)
-			last++;
-		free(w->envp[last]); /* AIORUN_WORKER_NAME, ours */
-		free(w->envp);
-	}
+	free(w->envp);
+	free(w->name_var);
 	free(w->path);
+	free(w->starts);
 	w->envp = NULL;
+	w->name_var = NULL;
 	w->path = NULL;
+	w->starts = NULL;
 }

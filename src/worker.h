@@ -6,25 +6,58 @@
 #ifndef AIORUN_WORKER_H
 #define AIORUN_WORKER_H
 
+#include <ev.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
+enum restart_policy {
+	RESTART_NO,
+	RESTART_ON_FAILURE,
+	RESTART_ALWAYS,
+};
+
 struct worker {
+	/* What the configuration says. */
 	const char *name;
-	char **argv;     /* argv[0] is what was asked for */
-	char *path;      /* argv[0] resolved against PATH, before any fork */
-	char **envp;     /* the worker's environment */
+	char **argv;           /* argv[0] is what was asked for */
+	char **env;            /* KEY=VALUE entries of its own, or NULL */
+	const char *directory; /* or NULL: aiorun's */
+	bool set_uid, set_gid;
+	const char *user; /* its name, for the supplementary groups */
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups; /* supplementary groups, with set_uid */
+	int group_count;
 	bool is_main;    /* PROGRAM: its end begins the shutdown */
 	bool waits_for;  /* shutdown-waits-for: waited for, not cancelled */
 	bool foreground; /* take the terminal on standard input, if any */
 	int stop_signal; /* 0: the supervisor's */
 	double grace;    /* seconds; < 0: the supervisor's */
+	enum restart_policy restart;
+	double restart_delay;     /* first delay before a restart */
+	double restart_max_delay; /* the doubling stops there */
+	int start_limit;          /* more starts than this within... */
+	double start_interval;    /* ...this many seconds: given up */
+	const char *origin;       /* where it was declared, for messages */
 
+	/* Built before the first fork. */
+	char *path;     /* argv[0] resolved against PATH */
+	char **envp;    /* the whole environment */
+	char *name_var; /* AIORUN_WORKER_NAME=NAME, in envp */
+	double *starts; /* the last start_limit start times, a ring */
+
+	/* The running process. */
 	pid_t pid;       /* 0 when not running */
 	int status;      /* last status (code or 128+N), -1 before any end */
 	bool cancelled;  /* aiorun sent it its stop signal */
 	bool killed;     /* aiorun sent it SIGKILL */
 	double deadline; /* when cancelled: when SIGKILL is due */
+	int spawn_step;  /* what failed in the child, for worker_spawn_error */
+	double started_at;
+	double next_delay; /* the coming restart's delay */
+	int start_count;   /* starts recorded in the ring */
+	struct ev_timer restart_timer;
 };
 
 /* Resolves W's argv[0] against PATH into W->path. Returns 0, or -1 with
@@ -32,15 +65,21 @@ struct worker {
 int worker_resolve(struct worker *w);
 
 /* Builds W->envp: aiorun's environment without the variables meant for
- * aiorun alone (NOTIFY_SOCKET, WATCHDOG_*, LISTEN_*), plus
- * AIORUN_WORKER_NAME. Returns 0, or -1 with errno set. */
-int worker_build_env(struct worker *w);
+ * aiorun alone (NOTIFY_SOCKET, WATCHDOG_*, LISTEN_*), then COMMON (the
+ * --env-file entries, may be NULL), then W->env, each replacing what came
+ * before, then AIORUN_WORKER_NAME. Returns 0, or -1 with errno set. */
+int worker_build_env(struct worker *w, char *const *common);
 
 /* Starts W. Returns 0 with W->pid set, or -1 with errno set: when fork
  * failed, W->status is left alone; when the program could not be
  * executed, errno is exec's error, W->status is 126 or 127, and the child
  * has been reaped. */
 int worker_spawn(struct worker *w);
+
+/* What failed when worker_spawn reported that the program could not be
+ * executed ("chdir /srv: No such file or directory"), into BUF. */
+const char *worker_spawn_error(const struct worker *w, int error, char *buf,
+			       size_t size);
 
 /* Sends SIGNO to W's process group. Returns 0 or -1 with errno set. */
 int worker_signal(const struct worker *w, int signo);
@@ -49,7 +88,8 @@ int worker_signal(const struct worker *w, int signo);
  * it was not found, 126 otherwise (as a shell does). */
 int worker_exec_failure_status(int exec_errno);
 
-/* Frees what worker_resolve and worker_build_env allocated. */
+/* Frees what worker_resolve, worker_build_env and the supervisor
+ * allocated; not what the configuration owns. */
 void worker_finish(struct worker *w);
 
 #endif

@@ -32,7 +32,7 @@ load helpers
 @test "--check prints what would run, starts nothing and exits 0" {
 	run "$AIORUN" --check -- touch "$T/started"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "main: touch $T/started" ]
+	[ "${lines[0]}" = "main  restart=no         program   touch $T/started" ]
 	[ "${lines[1]}" = "aiorun: configuration OK" ]
 	[ ! -e "$T/started" ]
 }

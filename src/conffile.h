@@ -1,0 +1,18 @@
+/* The files aiorun reads: the INI config file, a Procfile and an env-file.
+ * Each returns 0, or -1 with the error in S->error as "FILE:LINE: ...". */
+#ifndef AIORUN_CONFFILE_H
+#define AIORUN_CONFFILE_H
+
+#include "config.h"
+
+/* [aiorun] keys and [worker:NAME] sections, parsed with inih. */
+int conffile_read_ini(struct settings *s, const char *path);
+
+/* "NAME: COMMAND" lines; blank lines and lines starting with '#' skipped. */
+int conffile_read_procfile(struct settings *s, const char *path);
+
+/* "KEY=VALUE" lines (an "export " before KEY and one pair of quotes
+ * around VALUE are dropped) into S->env_common. */
+int conffile_read_env(struct settings *s, const char *path);
+
+#endif
