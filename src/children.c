@@ -99,11 +99,12 @@ int children_each(children_visitor *visit, void *data)
 	return each_from_proc_scan(visit, data);
 }
 
-bool children_describe(pid_t pid, char *comm, size_t size)
+bool children_describe(pid_t pid, char *comm, size_t size, pid_t *pgid)
 {
 	char path[64], stat[512];
 	char *open_paren, *close_paren;
 	size_t len;
+	int group;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (read_small_file(path, stat, sizeof(stat)) == -1)
@@ -119,5 +120,9 @@ bool children_describe(pid_t pid, char *comm, size_t size)
 		len = size - 1;
 	memcpy(comm, open_paren + 1, len);
 	comm[len] = '\0';
+	/* ") STATE PPID PGRP ..." */
+	if (sscanf(close_paren + 2, "%*c %*d %d", &group) != 1)
+		return false;
+	*pgid = (pid_t)group;
 	return close_paren[2] != 'Z' && close_paren[2] != 'X';
 }

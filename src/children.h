@@ -18,8 +18,8 @@ typedef void children_visitor(pid_t pid, void *data);
  * file. Returns 0, or -1 with errno set if /proc cannot be read. */
 int children_each(children_visitor *visit, void *data);
 
-/* Stores PID's command name in COMM and tells whether PID still runs:
- * false for a zombie or a process that is gone. */
-bool children_describe(pid_t pid, char *comm, size_t size);
+/* Stores PID's command name in COMM and its process group in *PGID, and
+ * tells whether PID still runs: false for a zombie or a process gone. */
+bool children_describe(pid_t pid, char *comm, size_t size, pid_t *pgid);
 
 #endif

@@ -164,12 +164,14 @@ int conffile_read_ini(struct settings *s, const char *path)
 
 	result = ini_parse_stream(ini_read, &st, ini_handle, &st);
 	fclose(st.file);
-	free(st.sections);
 	if (result == -2)
-		return config_fail(s, "%s: out of memory", path);
-	if (result != 0)
-		return config_fail(s, "%s:%d: syntax error", path, st.line);
-	return check_sections(&st);
+		result = config_fail(s, "%s: out of memory", path);
+	else if (result != 0)
+		result = config_fail(s, "%s:%d: syntax error", path, st.line);
+	else
+		result = check_sections(&st);
+	free(st.sections);
+	return result;
 }
 
 /* Reads PATH line by line, calling HANDLE with each line stripped of its
@@ -216,11 +218,7 @@ static int procfile_line(struct settings *s, char *line, const char *origin)
 	command = colon + 1 + strspn(colon + 1, " \t");
 	if (command[0] == '\0')
 		return config_fail(s, "%s: %s has no command", origin, line);
-	line = config_strdup(s, line);
-	return line != NULL && config_add_worker(s, line, command, origin) !=
-				       NULL
-		       ? 0
-		       : -1;
+	return config_add_worker(s, line, command, origin) ? 0 : -1;
 }
 
 int conffile_read_procfile(struct settings *s, const char *path)

@@ -201,11 +201,11 @@ static int add_cli_worker(struct settings *s, const char *value, bool waits_for,
 
 	if (equals == NULL || equals == value || equals[1] == '\0')
 		return -1;
-	name = config_own(s, strndup(value, (size_t)(equals - value)));
-	if (name == NULL)
+	name = strndup(value, (size_t)(equals - value));
+	w = name ? config_add_worker(s, name, equals + 1, origin) : NULL;
+	free(name);
+	if (w == NULL)
 		return config_fail(s, "%s: out of memory", origin);
-	if ((w = config_add_worker(s, name, equals + 1, origin)) == NULL)
-		return -1;
 	w->waits_for = waits_for;
 	return 0;
 }
@@ -539,7 +539,7 @@ static struct worker *add_worker(struct settings *s, const char *name,
 	}
 	w = &s->workers[s->worker_count++];
 	*w = (struct worker){
-		.name = name,
+		.name = config_strdup(s, name),
 		.grace = -1,
 		.status = -1,
 		.restart = RESTART_NO,

@@ -82,6 +82,18 @@ static struct worker *worker_by_pid(struct supervisor *sup, pid_t pid)
 	return NULL;
 }
 
+/* Whether anything of W is left: its process, or others of its group. */
+static bool worker_alive(const struct worker *w)
+{
+	return w->pid > 0 || (w->pgid > 0 && kill(-w->pgid, 0) == 0);
+}
+
+/* Whether a cancelled worker still waits for its SIGKILL. */
+static bool worker_pending_kill(const struct worker *w)
+{
+	return w->cancelled && !w->killed && worker_alive(w);
+}
+
 /* Running, or due to restart. */
 static bool workers_running(const struct supervisor *sup)
 {
@@ -120,13 +132,30 @@ static bool is_known(struct supervisor *sup, pid_t pid)
 	return false;
 }
 
+/* Whether a process of group PGID is already taken care of by its worker:
+ * signalled with the group when the worker was cancelled, or to be, for a
+ * shutdown-waits-for worker. */
+static bool covered_by_worker(const struct supervisor *sup, pid_t pgid)
+{
+	for (size_t i = 0; i < sup->count; i++) {
+		const struct worker *w = &sup->workers[i];
+
+		if (w->pgid == pgid && (w->cancelled || w->waits_for))
+			return true;
+	}
+	return false;
+}
+
 static void adopt(pid_t pid, void *data)
 {
 	struct supervisor *sup = data;
 	struct adoptee *grown;
 	char comm[32];
+	pid_t pgid;
 
-	if (is_known(sup, pid) || !children_describe(pid, comm, sizeof(comm)))
+	if (is_known(sup, pid) ||
+	    !children_describe(pid, comm, sizeof(comm), &pgid) ||
+	    covered_by_worker(sup, pgid))
 		return;
 	if (sup->adopted_count == sup->adopted_cap) {
 		size_t cap = sup->adopted_cap ? 2 * sup->adopted_cap : 16;
@@ -185,8 +214,7 @@ static void rearm_grace_timer(struct supervisor *sup)
 	for (size_t i = 0; i < sup->count; i++) {
 		const struct worker *w = &sup->workers[i];
 
-		if (w->pid > 0 && w->cancelled && !w->killed &&
-		    (next < 0 || w->deadline < next))
+		if (worker_pending_kill(w) && (next < 0 || w->deadline < next))
 			next = w->deadline;
 	}
 	for (size_t i = 0; i < sup->adopted_count; i++) {
@@ -224,12 +252,11 @@ static void kill_late(struct supervisor *sup)
 	for (size_t i = 0; i < sup->count; i++) {
 		struct worker *w = &sup->workers[i];
 
-		if (w->pid <= 0 || !w->cancelled || w->killed ||
-		    w->deadline > now)
+		if (!worker_pending_kill(w) || w->deadline > now)
 			continue;
 		if (late[0] == '\0')
 			grace = grace_of(sup, w);
-		list_append(late, sizeof(late), w->name, w->pid);
+		list_append(late, sizeof(late), w->name, w->pgid);
 		worker_signal(w, SIGKILL);
 		w->killed = true;
 		sup->facts.killed_late = true;
@@ -365,7 +392,7 @@ static void cancel_waiters(struct supervisor *sup)
 	for (size_t i = 0; i < sup->count; i++) {
 		struct worker *w = &sup->workers[i];
 
-		if (w->pid > 0 && w->waits_for && !w->cancelled)
+		if (w->waits_for && !w->cancelled && worker_alive(w))
 			cancel_worker(sup, w);
 	}
 	rearm_grace_timer(sup);
@@ -381,7 +408,7 @@ static void kill_all(struct supervisor *sup, const struct input *in)
 	for (size_t i = 0; i < sup->count; i++) {
 		struct worker *w = &sup->workers[i];
 
-		if (w->pid > 0) {
+		if (worker_alive(w)) {
 			worker_signal(w, SIGKILL);
 			w->killed = true;
 		}
@@ -614,8 +641,8 @@ static void worker_ended(struct supervisor *sup, struct worker *w, int wstatus)
 
 	out = fsm_worker_end(&facts);
 	if (out.given_up)
-		log_warnx("Task %s started more than %d times within %s: "
-			  "giving up",
+		log_warnx("Task %s reached its start limit (%d starts within "
+			  "%s): giving up",
 			  w->name, w->start_limit,
 			  duration_text(w->start_interval));
 	/* A worker given up counts as failed, even after a clean exit. */

@@ -272,6 +272,7 @@ int worker_spawn(struct worker *w)
 		return -1;
 	}
 	w->pid = pid;
+	w->pgid = pid;
 	w->cancelled = false;
 	w->killed = false;
 	return 0;
@@ -279,11 +280,11 @@ int worker_spawn(struct worker *w)
 
 int worker_signal(const struct worker *w, int signo)
 {
-	if (w->pid <= 0) {
+	if (w->pgid <= 0) {
 		errno = ESRCH;
 		return -1;
 	}
-	return kill(-w->pid, signo);
+	return kill(-w->pgid, signo);
 }
 
 int worker_exec_failure_status(int exec_errno)

@@ -49,6 +49,7 @@ struct worker {
 
 	/* The running process. */
 	pid_t pid;       /* 0 when not running */
+	pid_t pgid;      /* its process group, which may outlive it */
 	int status;      /* last status (code or 128+N), -1 before any end */
 	bool cancelled;  /* aiorun sent it its stop signal */
 	bool killed;     /* aiorun sent it SIGKILL */
@@ -81,7 +82,8 @@ int worker_spawn(struct worker *w);
 const char *worker_spawn_error(const struct worker *w, int error, char *buf,
 			       size_t size);
 
-/* Sends SIGNO to W's process group. Returns 0 or -1 with errno set. */
+/* Sends SIGNO to W's process group, which may outlive W's own process. Returns
+ * 0 or -1 with errno set. */
 int worker_signal(const struct worker *w, int signo);
 
 /* The exit status aiorun reports when W could not be executed: 127 when
