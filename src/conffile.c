@@ -65,12 +65,18 @@ static char *ini_read(char *buf, int size, void *stream)
 	len = strlen(buf);
 	st->line_done = len > 0 && buf[len - 1] == '\n';
 	text = buf + strspn(buf, " \t");
-	if (text[0] == '[' && remember_section(st, text) == -1) {
-		/* Stop inih: an error at this line. */
-		buf[0] = '\0';
+	/* On an error, end the file here: inih stops, S->error tells. */
+	if (text[0] == '[' && remember_section(st, text) == -1)
 		return NULL;
-	}
 	return buf;
+}
+
+static int section_line(const struct ini_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->section_count; i++)
+		if (strcmp(st->sections[i].name, name) == 0)
+			return st->sections[i].line;
+	return st->line;
 }
 
 static struct worker *section_worker(struct ini_state *st, const char *name,
@@ -98,7 +104,8 @@ static int ini_handle(void *user, const char *section, const char *key,
 	if (strcmp(section, "aiorun") == 0)
 		return config_set_global(st->s, key, value, origin) == 0;
 	if (strncmp(section, worker_prefix, sizeof(worker_prefix) - 1) != 0) {
-		config_fail(st->s, "%s: unknown section [%s]", origin, section);
+		config_fail(st->s, "%s:%d: unknown section [%s]", st->path,
+			    section_line(st, section), section);
 		return 0;
 	}
 	w = section_worker(st, section + sizeof(worker_prefix) - 1, origin);
@@ -164,7 +171,9 @@ int conffile_read_ini(struct settings *s, const char *path)
 
 	result = ini_parse_stream(ini_read, &st, ini_handle, &st);
 	fclose(st.file);
-	if (result == -2)
+	if (s->error[0] != '\0')
+		result = -1;
+	else if (result == -2)
 		result = config_fail(s, "%s: out of memory", path);
 	else if (result != 0)
 		result = config_fail(s, "%s:%d: syntax error", path, st.line);

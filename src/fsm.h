@@ -66,7 +66,8 @@ struct exit_facts {
 	int cause_status; /* CAUSE_WORKER: that worker's status */
 	bool has_program;
 	int program_status; /* PROGRAM's last status, -1 if it never ended */
-	bool killed_late;   /* some worker needed SIGKILL after its grace */
+	bool killed_late;   /* some worker had to be killed: its grace ran
+			       out, or a second stop signal came */
 	int first_failure;  /* status of the first failed worker, -1: none */
 };
 

@@ -411,6 +411,7 @@ static void kill_all(struct supervisor *sup, const struct input *in)
 		if (worker_alive(w)) {
 			worker_signal(w, SIGKILL);
 			w->killed = true;
+			sup->facts.killed_late = true;
 		}
 	}
 	if (sup->hook.pid > 0)

@@ -10,7 +10,8 @@ AIORUN=$(realpath "$AIORUN")
 PROBE=$(realpath "$PROBE")
 
 setup() {
-	T=$(mktemp -d "${BATS_TMPDIR:-/tmp}/aiorun-test.XXXXXX")
+	# Exported: worker commands may name it too.
+	export T=$(mktemp -d "${BATS_TMPDIR:-/tmp}/aiorun-test.XXXXXX")
 	OUT=$T/stdout
 	ERR=$T/stderr
 	MODE=${MODE:-normal}

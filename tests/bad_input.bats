@@ -1,0 +1,137 @@
+#!/usr/bin/env bats
+# SPEC section 4: a bad command line exits 64 naming the option; a bad
+# configuration exits 78 naming FILE:LINE and the key. Either way one line
+# says why, and nothing is started.
+
+load helpers
+
+# Runs aiorun with ARGS (a config file is at $T/c, a Procfile at $T/p, an
+# env-file at $T/e) and checks the status and the whole output.
+expect() {
+	local want_status=$1 want_output=$2
+	shift 2
+	run "$AIORUN" "$@"
+	if [ "$status" -ne "$want_status" ] || [ "$output" != "$want_output" ]; then
+		echo "aiorun $*"
+		echo "  status $status, wanted $want_status"
+		echo "  output: $output"
+		echo "  wanted: $want_output"
+		return 1
+	fi
+	[ ! -e "$T/started" ]
+}
+
+conf() {
+	printf "$@" >"$T/c"
+}
+
+# A worker command that would leave a trace if anything were started.
+START='touch "$T/started"'
+
+
+@test "bad -w and -W values exit 64" {
+	expect 64 "aiorun: --worker: invalid worker (NAME=COMMAND) 'web'" -w web -- touch "$T/started"
+	expect 64 "aiorun: --worker: invalid worker (NAME=COMMAND) '=x'" -w =x
+	expect 64 "aiorun: --worker: invalid worker (NAME=COMMAND) 'web='" -w web=
+	expect 64 "aiorun: --worker: invalid worker name 'a b' (letters, digits, '_', '-' and '.')" -w "a b=$START"
+	expect 64 "aiorun: --waits-for: invalid worker name 'a/b' (letters, digits, '_', '-' and '.')" -W "a/b=$START"
+	expect 64 "aiorun: --worker: duplicate worker name 'web' (first declared at --worker)" -w "web=$START" -w "web=$START"
+	expect 64 "aiorun: PROGRAM: duplicate worker name 'main' (first declared at --worker)" -w "main=$START" -- touch "$T/started"
+	expect 64 "aiorun: missing value for option '-w'" -w
+}
+
+@test "bad option values exit 64" {
+	expect 64 "aiorun: --stop-on: invalid value (failure, exit, none) 'sometimes'" --stop-on sometimes -w "a=$START"
+	expect 64 "aiorun: --config: invalid file name ''" --config= -w "a=$START"
+	AIORUN_ENV_FILE= expect 64 "aiorun: AIORUN_ENV_FILE: invalid file name ''" -w "a=$START"
+}
+
+@test "unreadable files exit 78 naming the file" {
+	expect 78 "aiorun: $T/none: No such file or directory" -c "$T/none"
+	expect 78 "aiorun: $T/none: No such file or directory" -f "$T/none"
+	expect 78 "aiorun: $T/none: No such file or directory" --env-file "$T/none" -w "a=$START"
+	mkdir "$T/dir"
+	expect 78 "aiorun: $T/dir: Is a directory" -f "$T/dir"
+}
+
+@test "a catalogue of bad config files exits 78 with FILE:LINE" {
+	conf '[worker:a]\ncommand = %s\nbogus = 1\n' "$START"
+	expect 78 "aiorun: $T/c:3: unknown key 'bogus' in [worker:a]" -c "$T/c"
+	conf '[aiorun]\nnope = 1\n'
+	expect 78 "aiorun: $T/c:2: unknown key 'nope' in [aiorun]" -c "$T/c"
+	conf '# top\n[workers]\nx = 1\n'
+	expect 78 "aiorun: $T/c:2: unknown section [workers]" -c "$T/c"
+	conf '[other]\n'
+	expect 78 "aiorun: $T/c:1: unknown section [other]" -c "$T/c"
+	conf '[worker:a]\ndirectory = /\n'
+	expect 78 "aiorun: $T/c:1: [worker:a] has no command" -c "$T/c"
+	conf '[worker:empty]\n'
+	expect 78 "aiorun: $T/c:1: [worker:empty] has no command" -c "$T/c"
+	conf '[worker:a]\ncommand = %s\n\n[worker:a]\ncommand = %s\n' "$START" "$START"
+	expect 78 "aiorun: $T/c:4: duplicate section [worker:a] (first at line 1)" -c "$T/c"
+	conf '[worker:a b]\ncommand = %s\n' "$START"
+	expect 78 "aiorun: $T/c:2: invalid worker name 'a b' (letters, digits, '_', '-' and '.')" -c "$T/c"
+	conf 'this is not ini\n'
+	expect 78 "aiorun: $T/c:1: syntax error" -c "$T/c"
+	conf '[aiorun]\ngrace = soon\n'
+	expect 78 "aiorun: $T/c:2: grace: invalid duration 'soon'" -c "$T/c" -- touch "$T/started"
+	conf '[aiorun]\nconfig = other\n'
+	expect 78 "aiorun: $T/c:2: unknown key 'config' in [aiorun]" -c "$T/c" -- touch "$T/started"
+	conf '[aiorun]\nworker = a=b\n'
+	expect 78 "aiorun: $T/c:2: unknown key 'worker' in [aiorun]" -c "$T/c" -- touch "$T/started"
+	conf '[aiorun]\nstop-on = maybe\n'
+	expect 78 "aiorun: $T/c:2: stop-on: invalid value (failure, exit, none) 'maybe'" -c "$T/c" -- touch "$T/started"
+}
+
+@test "a catalogue of bad worker keys exits 78 with FILE:LINE and the key" {
+	local key value what
+	while IFS='|' read -r key value what; do
+		conf '[worker:w]\ncommand = %s\n%s = %s\n' "$START" "$key" "$value"
+		expect 78 "aiorun: $T/c:3: $key: invalid $what '$value'" -c "$T/c"
+	done <<'LIST'
+restart|sometimes|restart policy (no, on-failure, always)
+restart-delay|fast|duration
+restart-max-delay|-1|duration
+start-limit|5|start limit (N/DURATION)
+start-limit|0/10s|start limit (N/DURATION)
+start-limit|5/ever|start limit (N/DURATION)
+stop-signal|SIGNOPE|signal
+stop-signal|KILL|signal
+grace|1x|duration
+shutdown-waits-for|perhaps|boolean
+env|NOEQUALS|environment entry (KEY=VALUE)
+env|=value|environment entry (KEY=VALUE)
+user|no-such-user-here|user
+group|no-such-group-here|group
+directory|/no/such/directory|directory (it must exist)
+LIST
+}
+
+@test "a bad Procfile or env-file exits 78 with FILE:LINE" {
+	printf 'web: %s\nno colon here\n' "$START" >"$T/p"
+	expect 78 "aiorun: $T/p:2: expected 'NAME: COMMAND'" -f "$T/p"
+	printf 'web:\n' >"$T/p"
+	expect 78 "aiorun: $T/p:1: web has no command" -f "$T/p"
+	printf 'we b: x\n' >"$T/p"
+	expect 78 "aiorun: $T/p:1: invalid worker name 'we b' (letters, digits, '_', '-' and '.')" -f "$T/p"
+	printf 'a: x\nb: x\na: x\n' >"$T/p"
+	expect 78 "aiorun: $T/p:3: duplicate worker name 'a' (first declared at $T/p:1)" -f "$T/p"
+	printf 'GOOD=1\nnot an assignment\n' >"$T/e"
+	expect 78 "aiorun: $T/e:2: expected 'KEY=VALUE'" --env-file "$T/e" -w "a=$START"
+	printf '1BAD=x\n' >"$T/e"
+	expect 78 "aiorun: $T/e:1: expected 'KEY=VALUE'" --env-file "$T/e" -w "a=$START"
+}
+
+@test "--check validates everything and prints the workers" {
+	printf '[worker:web]\ncommand = python3 -m http.server\nrestart = on-failure\n' >"$T/c"
+	run "$AIORUN" --check -c "$T/c" -W flush='./flush-queue' -- touch "$T/started" now
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "flush  restart=no         waits-for ./flush-queue" ]
+	[ "${lines[1]}" = "web    restart=on-failure -         python3 -m http.server" ]
+	[ "${lines[2]}" = "main   restart=no         program   touch $T/started now" ]
+	[ "${lines[3]}" = "aiorun: configuration OK" ]
+	[ ! -e "$T/started" ]
+	conf '[worker:web]\ncommand = x\nbad = 1\n'
+	run "$AIORUN" --check -c "$T/c"
+	[ "$status" -eq 78 ]
+}

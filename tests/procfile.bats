@@ -1,0 +1,54 @@
+#!/usr/bin/env bats
+# SPEC section 7: a Procfile has one NAME: COMMAND per line; --env-file
+# adds KEY=VALUE lines to every worker's environment.
+
+load helpers
+
+@test "a Procfile's workers run, blank lines and comments skipped" {
+	cat >"$T/Procfile" <<'PROCFILE'
+# the web server
+web: echo "web $PORT"
+
+worker:   sleep 0.1; echo "worker $AIORUN_WORKER_NAME"
+PROCFILE
+	PORT=5000 run "$AIORUN" -q -f "$T/Procfile"
+	[ "$status" -eq 0 ]
+	[ "$output" = "web 5000
+worker worker" ]
+}
+
+@test "AIORUN_PROCFILE names the Procfile" {
+	printf 'one: echo one\n' >"$T/Procfile"
+	AIORUN_PROCFILE=$T/Procfile run "$AIORUN" -q
+	[ "$status" -eq 0 ]
+	[ "$output" = "one" ]
+}
+
+@test "--env-file entries reach every worker, and a worker's env wins" {
+	cat >"$T/env" <<'ENV'
+# settings
+PLAIN=plain
+export EXPORTED=exported
+QUOTED="with spaces"
+SINGLE='single'
+OVER=file
+EMPTY=
+ENV
+	cat >"$T/aiorun.conf" <<'CONF'
+[worker:one]
+command = echo "$PLAIN|$EXPORTED|$QUOTED|$SINGLE|$OVER|${EMPTY-unset}"
+env = OVER=worker
+CONF
+	OVER=outer run "$AIORUN" -q --env-file "$T/env" -c "$T/aiorun.conf" -- sh -c 'sleep 0.2; echo "main $OVER"'
+	[ "$status" -eq 0 ]
+	[ "$output" = "plain|exported|with spaces|single|worker|
+main file" ]
+}
+
+@test "env-file can be set in the config file" {
+	printf 'FROM_ENV_FILE=yes\n' >"$T/env"
+	printf '[aiorun]\nenv-file = %s\n[worker:show]\ncommand = echo "$FROM_ENV_FILE"\n' "$T/env" >"$T/aiorun.conf"
+	run "$AIORUN" -q -c "$T/aiorun.conf"
+	[ "$status" -eq 0 ]
+	[ "$output" = "yes" ]
+}
