@@ -57,6 +57,7 @@ struct supervisor {
 	struct ev_timer hook_timer;
 	struct ev_timer grace_timer;
 	struct ev_timer wait_timer;
+	struct ev_prepare orphan_scan;
 };
 
 static void post(struct supervisor *sup, struct input in);
@@ -421,14 +422,33 @@ static void kill_all(struct supervisor *sup, const struct input *in)
 
 /* After any reap: the process may have left orphans of its own, which
  * are now aiorun's and must go the way of the rest. */
-static void cancel_orphans(struct supervisor *sup)
+/* After reaps: the processes may have left orphans of their own, which
+ * are now aiorun's and must go the way of the rest. Many reaps can come in
+ * one loop iteration, so the /proc scan waits for the iteration's end
+ * (orphan_scan_cb) and is done once. */
+static void scan_orphans_soon(struct supervisor *sup)
 {
-	each_child(adopt, sup);
-	rearm_grace_timer(sup);
+	ev_prepare_start(sup->loop, &sup->orphan_scan);
+}
+
+static void orphan_scan_cb(struct ev_loop *loop, struct ev_prepare *watcher,
+			   int revents)
+{
+	struct supervisor *sup = watcher->data;
+
+	(void)revents;
+	ev_prepare_stop(loop, watcher);
+	if (sup->state == STATE_STOPPING) {
+		each_child(adopt, sup);
+		rearm_grace_timer(sup);
+	} else if (sup->state == STATE_KILLING) {
+		each_child(kill_child, NULL);
+	}
 }
 
 static void finish(struct supervisor *sup)
 {
+	ev_prepare_stop(sup->loop, &sup->orphan_scan);
 	ev_timer_stop(sup->loop, &sup->hook_timer);
 	ev_timer_stop(sup->loop, &sup->grace_timer);
 	ev_timer_stop(sup->loop, &sup->wait_timer);
@@ -457,10 +477,8 @@ static void perform(struct supervisor *sup, enum sup_action action,
 		kill_all(sup, in);
 		break;
 	case ACTION_CANCEL_ORPHANS:
-		cancel_orphans(sup);
-		break;
 	case ACTION_KILL_ORPHANS:
-		each_child(kill_child, NULL);
+		scan_orphans_soon(sup);
 		break;
 	case ACTION_FINISH:
 		finish(sup);
@@ -565,7 +583,8 @@ static bool start_limit_hit(const struct worker *w, double now)
 	return now - oldest < w->start_interval;
 }
 
-static int start_worker(struct supervisor *sup, struct worker *w)
+/* What a worker needs before its first fork. */
+static int prepare_worker(struct supervisor *sup, struct worker *w)
 {
 	if (w->path == NULL && worker_resolve(w) == -1) {
 		w->status = worker_exec_failure_status(errno);
@@ -575,7 +594,12 @@ static int start_worker(struct supervisor *sup, struct worker *w)
 	if (w->envp == NULL &&
 	    worker_build_env(w, sup->settings->env_common) == -1)
 		return -1;
-	if (worker_spawn(w) == -1)
+	return 0;
+}
+
+static int start_worker(struct supervisor *sup, struct worker *w)
+{
+	if (prepare_worker(sup, w) == -1 || worker_spawn(w) == -1)
 		return -1;
 	record_start(w, ev_now(sup->loop));
 	return 0;
@@ -804,6 +828,8 @@ struct supervisor *supervisor_create(struct ev_loop *loop,
 	sup->grace_timer.data = sup;
 	ev_init(&sup->wait_timer, wait_timer_cb);
 	sup->wait_timer.data = sup;
+	ev_prepare_init(&sup->orphan_scan, orphan_scan_cb);
+	sup->orphan_scan.data = sup;
 	return sup;
 }
 
@@ -823,21 +849,57 @@ static void abort_start(struct supervisor *sup)
 	}
 }
 
+/* Workers forked before any is awaited: their programs load in
+ * parallel. The batch stays well below the usual limit of 1024 open
+ * descriptors, one of which each pending child holds. */
+#define START_BATCH 64
+
 int supervisor_start(struct supervisor *sup, int *exit_status)
 {
-	for (size_t i = 0; i < sup->count; i++) {
-		struct worker *w = &sup->workers[i];
+	double now = ev_now(sup->loop);
 
-		if (start_worker(sup, w) == 0) {
+	for (size_t first = 0; first < sup->count; first += START_BATCH) {
+		size_t end = first + START_BATCH < sup->count
+				     ? first + START_BATCH
+				     : sup->count;
+		size_t forked = first;
+		struct worker *failed = NULL;
+		int error = 0;
+
+		while (forked < end && failed == NULL) {
+			struct worker *w = &sup->workers[forked];
+
+			if (prepare_worker(sup, w) == -1 ||
+			    worker_fork(w) == -1) {
+				failed = w;
+				error = errno;
+			} else {
+				forked++;
+			}
+		}
+		for (size_t i = first; i < forked; i++) {
+			struct worker *w = &sup->workers[i];
+
+			if (worker_await_exec(w) == -1) {
+				if (failed == NULL) {
+					failed = w;
+					error = errno;
+				}
+				continue;
+			}
+			record_start(w, now);
 			log_debug("Started task %s (pid %d)", w->name,
 				  (int)w->pid);
-			continue;
 		}
-		log_start_failure(w);
-		/* A status means exec's fault; none, the system's. */
-		*exit_status = w->status >= 0 ? w->status : EXIT_OSERR;
-		abort_start(sup);
-		return -1;
+		if (failed != NULL) {
+			errno = error;
+			log_start_failure(failed);
+			/* A status means exec's fault; none, the system's. */
+			*exit_status = failed->status >= 0 ? failed->status
+							   : EXIT_OSERR;
+			abort_start(sup);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -855,6 +917,7 @@ void supervisor_destroy(struct supervisor *sup)
 	ev_timer_stop(sup->loop, &sup->hook_timer);
 	ev_timer_stop(sup->loop, &sup->grace_timer);
 	ev_timer_stop(sup->loop, &sup->wait_timer);
+	ev_prepare_stop(sup->loop, &sup->orphan_scan);
 	for (size_t i = 0; i < sup->count; i++)
 		ev_timer_stop(sup->loop, &sup->workers[i].restart_timer);
 	worker_finish(&sup->hook);

@@ -235,7 +235,7 @@ const char *worker_spawn_error(const struct worker *w, int error, char *buf,
 	return buf;
 }
 
-int worker_spawn(struct worker *w)
+int worker_fork(struct worker *w)
 {
 	int pipefd[2];
 	sigset_t saved;
@@ -262,20 +262,34 @@ int worker_spawn(struct worker *w)
 
 	/* Also here, so that the group exists before anyone signals it. */
 	setpgid(pid, pid);
-	error = read_exec_error(pipefd[0], &w->spawn_step);
-	close(pipefd[0]);
-	if (error != 0) {
-		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-			;
-		w->status = worker_exec_failure_status(error);
-		errno = error;
-		return -1;
-	}
 	w->pid = pid;
 	w->pgid = pid;
+	w->exec_fd = pipefd[0];
 	w->cancelled = false;
 	w->killed = false;
 	return 0;
+}
+
+int worker_await_exec(struct worker *w)
+{
+	int error = read_exec_error(w->exec_fd, &w->spawn_step);
+
+	close(w->exec_fd);
+	w->exec_fd = -1;
+	if (error == 0)
+		return 0;
+	while (waitpid(w->pid, NULL, 0) == -1 && errno == EINTR)
+		;
+	w->pid = 0;
+	w->pgid = 0;
+	w->status = worker_exec_failure_status(error);
+	errno = error;
+	return -1;
+}
+
+int worker_spawn(struct worker *w)
+{
+	return worker_fork(w) == 0 ? worker_await_exec(w) : -1;
 }
 
 int worker_signal(const struct worker *w, int signo)

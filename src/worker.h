@@ -55,6 +55,7 @@ struct worker {
 	bool killed;     /* aiorun sent it SIGKILL */
 	double deadline; /* when cancelled: when SIGKILL is due */
 	int spawn_step;  /* what failed in the child, for worker_spawn_error */
+	int exec_fd;     /* between worker_fork and worker_await_exec */
 	double started_at;
 	double next_delay; /* the coming restart's delay */
 	int start_count;   /* starts recorded in the ring */
@@ -76,6 +77,13 @@ int worker_build_env(struct worker *w, char *const *common);
  * executed, errno is exec's error, W->status is 126 or 127, and the child
  * has been reaped. */
 int worker_spawn(struct worker *w);
+
+/* worker_spawn in two halves, so that many children can exec at once:
+ * worker_fork starts the child (W->pid is set), worker_await_exec waits
+ * until it has executed its program or failed to, with the same results
+ * as worker_spawn. */
+int worker_fork(struct worker *w);
+int worker_await_exec(struct worker *w);
 
 /* What failed when worker_spawn reported that the program could not be
  * executed ("chdir /srv: No such file or directory"), into BUF. */
