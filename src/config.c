@@ -48,13 +48,14 @@ static int set_wait_timeout(struct settings *s, const char *value)
 	return parse_duration(value, &s->wait_timeout);
 }
 
-/* SIGKILL and SIGSTOP cannot be caught, so a worker could neither clean
- * up nor ever be "cancelled" gracefully; 0 is not a signal. */
+/* SIGKILL and SIGSTOP cannot be caught, so a worker could not clean up;
+ * SIGCONT, sent after every stop signal anyway, would cancel nothing. */
 static int parse_stop_signal(const char *value)
 {
 	int signo = parse_signal(value);
 
-	return signo == SIGKILL || signo == SIGSTOP ? -1 : signo;
+	return signo == SIGKILL || signo == SIGSTOP || signo == SIGCONT ? -1
+									: signo;
 }
 
 static int set_stop_signal(struct settings *s, const char *value)
@@ -393,7 +394,9 @@ static int load_environment(struct settings *s)
 			continue;
 		env_name(options[i].name, name, sizeof(name));
 		value = getenv(name);
-		if (value == NULL)
+		/* Empty is unset: "docker run -e AIORUN_GRACE=" sets nothing.
+		 */
+		if (value == NULL || value[0] == '\0')
 			continue;
 		s->seen[i] = true;
 		if (apply(s, &options[i], value, name) == -1)

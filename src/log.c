@@ -31,8 +31,10 @@ static bool stderr_is_journal(void)
 void log_init(void)
 {
 	use_priority = stderr_is_journal();
+	const char *no_colour = getenv("NO_COLOR");
+
 	use_colour = !use_priority && isatty(STDERR_FILENO) &&
-		     getenv("NO_COLOR") == NULL;
+		     (no_colour == NULL || no_colour[0] == '\0');
 }
 
 void log_set_level(enum log_level level)

@@ -87,8 +87,9 @@ static void never_cb(struct ev_loop *loop, struct ev_periodic *w, int revents)
 
 /* Without a periodic watcher libev wakes up every 59.743 s to notice jumps
  * of the wall clock. With one, it watches the clock through a timerfd
- * instead and sleeps until something happens, so an idle aiorun makes no
- * system call at all. This periodic is due once in 30 years. */
+ * instead, and its longest sleep becomes about 17 days: an idle aiorun
+ * makes no system call. This periodic, which does nothing, is due in
+ * 2033 and every 31 years after. */
 static struct ev_loop *open_loop(const struct settings *s)
 {
 	static struct ev_periodic clock_watch;
@@ -155,6 +156,7 @@ int main(int argc, char **argv)
 	struct settings settings;
 	int status;
 
+	signals_record_inherited();
 	log_init();
 	if (config_load(&settings, argc, argv, &status) == -1) {
 		config_free(&settings);

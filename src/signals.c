@@ -36,18 +36,27 @@ static void watch(struct ev_loop *loop, size_t slot, int signo, void *data)
 	ev_unref(loop);
 }
 
-int signals_init(struct ev_loop *loop, signals_callback *callback, void *data)
+void signals_record_inherited(void)
 {
 	struct sigaction old;
-	size_t slot = 0;
+	sigset_t none;
 
-	handler = callback;
 	sigemptyset(&inherited_ignored);
 	for (size_t i = 0; i < TOUCHED_COUNT; i++)
 		if (sigaction(touched[i], NULL, &old) == 0 &&
 		    old.sa_handler == SIG_IGN)
 			sigaddset(&inherited_ignored, touched[i]);
+	/* A signal blocked by whoever started aiorun would never arrive:
+	 * SIGTERM blocked would make aiorun unstoppable. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
 
+int signals_init(struct ev_loop *loop, signals_callback *callback, void *data)
+{
+	size_t slot = 0;
+
+	handler = callback;
 	signal(SIGPIPE, SIG_IGN);
 	watch(loop, slot++, SIGINT, data);
 	watch(loop, slot++, SIGTERM, data);

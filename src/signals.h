@@ -14,10 +14,13 @@
 
 typedef void signals_callback(int signo, void *data);
 
-/* Records the inherited dispositions, then watches SIGINT and SIGTERM
- * always, and SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH and SIGCONT
- * unless inherited as ignored. SIGPIPE is ignored, so that a closed output
- * is an error to handle rather than death. Returns 0. */
+/* Records the dispositions aiorun inherited, before anything (libev
+ * included) changes them, and clears the inherited signal mask. */
+void signals_record_inherited(void);
+
+/* Watches SIGINT and SIGTERM always, and SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+ * SIGWINCH and SIGCONT unless inherited as ignored. SIGPIPE is ignored, so that
+ * a closed output is an error to handle rather than death. Returns 0. */
 int signals_init(struct ev_loop *loop, signals_callback *callback, void *data);
 
 /* SIGINT and SIGTERM: the signals that begin (or hurry) the shutdown. */

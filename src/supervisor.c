@@ -175,6 +175,7 @@ static void adopt(pid_t pid, void *data)
 	log_info("Cancelling adopted process: pid %d (%s) with %s", (int)pid,
 		 comm, signal_name(sup->stop_signal));
 	kill(pid, sup->stop_signal);
+	kill(pid, SIGCONT);
 	sup->adopted[sup->adopted_count++] = (struct adoptee){
 		.pid = pid,
 		.deadline = ev_now(sup->loop) + sup->settings->grace,
@@ -658,6 +659,7 @@ static void worker_ended(struct supervisor *sup, struct worker *w, int wstatus)
 
 	w->pid = 0;
 	w->status = status;
+	worker_release_terminal(w);
 	log_end(w, wstatus);
 	if (w->is_main)
 		sup->facts.program_status = status;

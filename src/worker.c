@@ -72,8 +72,9 @@ int worker_resolve(struct worker *w)
 static bool meant_for_aiorun(const char *entry)
 {
 	static const char *const prefixes[] = {
-		"NOTIFY_SOCKET=", "WATCHDOG_USEC=",      "WATCHDOG_PID=",
-		"LISTEN_",        "AIORUN_WORKER_NAME=",
+		"NOTIFY_SOCKET=",      "WATCHDOG_USEC=", "WATCHDOG_PID=",
+		"LISTEN_FDS=",         "LISTEN_PID=",    "LISTEN_FDNAMES=",
+		"AIORUN_WORKER_NAME=",
 	};
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
@@ -179,7 +180,7 @@ static _Noreturn void child_exec(const struct worker *w, int error_fd)
 
 	setpgid(0, 0);
 	/* With SIGTTOU blocked, a background process may take the terminal. */
-	if (w->foreground && isatty(STDIN_FILENO))
+	if (w->took_terminal)
 		tcsetpgrp(STDIN_FILENO, getpid());
 	signals_child_reset();
 
@@ -245,6 +246,10 @@ int worker_fork(struct worker *w)
 	if (pipe2(pipefd, O_CLOEXEC) == -1)
 		return -1;
 
+	/* Only a terminal that aiorun has in the foreground is handed on:
+	 * "aiorun -- prog &" must leave it to the shell. */
+	w->took_terminal = w->foreground && isatty(STDIN_FILENO) &&
+			   tcgetpgrp(STDIN_FILENO) == getpgrp();
 	signals_block_all(&saved);
 	pid = fork();
 	if (pid == 0) {
@@ -290,6 +295,22 @@ int worker_await_exec(struct worker *w)
 int worker_spawn(struct worker *w)
 {
 	return worker_fork(w) == 0 ? worker_await_exec(w) : -1;
+}
+
+void worker_release_terminal(struct worker *w)
+{
+	sigset_t ttou, saved;
+
+	if (!w->took_terminal)
+		return;
+	w->took_terminal = false;
+	/* aiorun is in the background now: SIGTTOU would stop it. */
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, &saved);
+	if (tcgetpgrp(STDIN_FILENO) == w->pgid)
+		tcsetpgrp(STDIN_FILENO, getpgrp());
+	sigprocmask(SIG_SETMASK, &saved, NULL);
 }
 
 int worker_signal(const struct worker *w, int signo)

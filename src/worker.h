@@ -56,6 +56,7 @@ struct worker {
 	double deadline; /* when cancelled: when SIGKILL is due */
 	int spawn_step;  /* what failed in the child, for worker_spawn_error */
 	int exec_fd;     /* between worker_fork and worker_await_exec */
+	bool took_terminal; /* its group has aiorun's terminal */
 	double started_at;
 	double next_delay; /* the coming restart's delay */
 	int start_count;   /* starts recorded in the ring */
@@ -89,6 +90,9 @@ int worker_await_exec(struct worker *w);
  * executed ("chdir /srv: No such file or directory"), into BUF. */
 const char *worker_spawn_error(const struct worker *w, int error, char *buf,
 			       size_t size);
+
+/* Takes back the terminal W's group was given, if it still has it. */
+void worker_release_terminal(struct worker *w);
 
 /* Sends SIGNO to W's process group, which may outlive W's own process. Returns
  * 0 or -1 with errno set. */

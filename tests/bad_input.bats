@@ -43,7 +43,7 @@ START='touch "$T/started"'
 @test "bad option values exit 64" {
 	expect 64 "aiorun: --stop-on: invalid value (failure, exit, none) 'sometimes'" --stop-on sometimes -w "a=$START"
 	expect 64 "aiorun: --config: invalid file name ''" --config= -w "a=$START"
-	AIORUN_ENV_FILE= expect 64 "aiorun: AIORUN_ENV_FILE: invalid file name ''" -w "a=$START"
+	AIORUN_WAIT_TIMEOUT=forever expect 64 "aiorun: AIORUN_WAIT_TIMEOUT: invalid duration 'forever'" -w "a=$START"
 }
 
 @test "unreadable files exit 78 naming the file" {

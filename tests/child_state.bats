@@ -42,11 +42,12 @@ load helpers
 
 @test "the child's environment lacks aiorun's variables and names the worker" {
 	NOTIFY_SOCKET=/run/x WATCHDOG_USEC=1 WATCHDOG_PID=1 LISTEN_FDS=1 LISTEN_PID=1 \
-		LISTEN_FDNAMES=a KEEP=kept AIORUN_WORKER_NAME=outer \
+		LISTEN_FDNAMES=a LISTEN_PORT=8080 KEEP=kept AIORUN_WORKER_NAME=outer \
 		run "$AIORUN" -q -- sh -c 'env | grep -E "^(NOTIFY|WATCHDOG|LISTEN|KEEP|AIORUN_WORKER)" | sort'
 	[ "$status" -eq 0 ]
 	[ "$output" = "AIORUN_WORKER_NAME=main
-KEEP=kept" ]
+KEEP=kept
+LISTEN_PORT=8080" ]
 }
 
 @test "a lone PROGRAM inherits aiorun's standard output and error untouched" {

@@ -127,3 +127,28 @@ stops_the_group_with() {
 	finish_aiorun
 	[ "$status" -eq 0 ]
 }
+
+@test "aiorun clears a blocked signal mask it inherited" {
+	"$PROBE" exec-with block=TERM,INT -- "$AIORUN" -- "$PROBE" record "$T" \
+		>"$OUT" 2>"$ERR" 3>&- &
+	WRAPPER_PID=$!
+	AIORUN_PID=$!
+	wait_for 5 has_files "$T/ready.*" 1
+	kill -TERM "$AIORUN_PID"
+	finish_aiorun
+	[ "$status" -eq 0 ]
+	log_has "Stopping the loop (received SIGTERM)"
+}
+
+@test "an adopted orphan that was stopped gets SIGCONT after its stop signal" {
+	start_aiorun -t 30 -- sh -c '(setsid "$1" record "$2" &); exec sleep 300' sh "$PROBE" "$T"
+	wait_for 5 has_files "$T/ready.*" 1
+	orphan=$(basename "$T"/ready.* | cut -d. -f2)
+	kill -STOP "$orphan"
+	kill -TERM "$AIORUN_PID"
+	# Well within the 30 s grace: the orphan woke up and handled SIGTERM.
+	finish_aiorun 5
+	[ "$status" -eq 143 ]
+	grep -q "^$orphan SIGTERM$" "$T/signals"
+	log_lacks "refused to exit"
+}

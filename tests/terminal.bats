@@ -30,3 +30,18 @@ on_a_terminal() {
 	[[ "$output" = *"Task main ended by SIGINT"* ]]
 	[[ "$output" != *"Stopping the loop"* ]]
 }
+
+@test "aiorun started in the background leaves the terminal to the shell" {
+	# An interactive shell runs "aiorun -- probe status &": the probe must
+	# not get the terminal, and the shell keeps it.
+	run on_a_terminal bash -ic "'\"$AIORUN\" -q -- \"$PROBE\" status & wait \$!; [ \"\$(ps -o tpgid= -p \$\$)\" -eq \"\$(ps -o pgid= -p \$\$)\" ] && echo shell-has-terminal'"
+	[[ "$output" = *"terminal-foreground: no"* ]]
+	[[ "$output" = *"shell-has-terminal"* ]]
+}
+
+@test "the terminal goes back to aiorun when PROGRAM ends" {
+	run on_a_terminal "$AIORUN" -q -W after="'sleep 0.3; ps -o tpgid= -p \$PPID; ps -o pgid= -p \$PPID'" -- true
+	[ "$status" -eq 0 ]
+	lines=($(echo "$output" | tr -d '\r'))
+	[ "${lines[0]}" -eq "${lines[1]}" ]
+}

@@ -124,3 +124,15 @@ LIST
 	[[ "$output" = *"aiorun: Started task main (pid "* ]]
 	[[ "$output" = *"aiorun: Leaving. Bye!"* ]]
 }
+
+@test "an empty AIORUN_<NAME> counts as unset" {
+	AIORUN_GRACE= AIORUN_ENV_FILE= AIORUN_STOP_SIGNAL= run "$AIORUN" -q -- sh -c 'echo ran'
+	[ "$status" -eq 0 ]
+	[ "$output" = "ran" ]
+}
+
+@test "CONT is no stop signal" {
+	run "$AIORUN" --stop-signal CONT true
+	[ "$status" -eq 64 ]
+	[ "$output" = "aiorun: --stop-signal: invalid signal 'CONT'" ]
+}
