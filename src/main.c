@@ -151,6 +151,22 @@ remove_pidfile:
 	return status;
 }
 
+/* --check: everything a start would check, short of starting. */
+static int check(struct settings *s)
+{
+	for (size_t i = 0; i < s->worker_count; i++) {
+		struct worker *w = &s->workers[i];
+
+		if (worker_resolve(w) == -1) {
+			log_err("cannot run %s", w->argv[0]);
+			return worker_exec_failure_status(errno);
+		}
+	}
+	config_print(s);
+	log_info("configuration OK");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct settings settings;
@@ -164,9 +180,7 @@ int main(int argc, char **argv)
 	}
 	log_set_level(settings.log_level);
 	if (settings.check) {
-		config_print(&settings);
-		log_info("configuration OK");
-		status = 0;
+		status = check(&settings);
 	} else {
 		status = run(&settings);
 	}

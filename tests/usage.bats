@@ -37,6 +37,12 @@ load helpers
 	[ ! -e "$T/started" ]
 }
 
+@test "--check looks PROGRAM up as a start would: 127 when not found" {
+	run "$AIORUN" --check -- no-such-program-here
+	[ "$status" -eq 127 ]
+	[ "$output" = "aiorun: cannot run no-such-program-here: No such file or directory" ]
+}
+
 @test "--check with a bad value exits 64" {
 	run "$AIORUN" --check --grace soon -- true
 	[ "$status" -eq 64 ]
