@@ -44,11 +44,11 @@ death_by_signal_is_128_plus_n() {
 }
 
 @test "a PROGRAM that is not found gives 127 and one line naming it" {
-	run "$AIORUN" -- no-such-program-here
+	run -127 "$AIORUN" -- no-such-program-here
 	[ "$status" -eq 127 ]
 	[ "$output" = "aiorun: cannot run no-such-program-here: No such file or directory" ]
 
-	run "$AIORUN" -- ./no/such/path
+	run -127 "$AIORUN" -- ./no/such/path
 	[ "$status" -eq 127 ]
 	[ "$output" = "aiorun: cannot run ./no/such/path: No such file or directory" ]
 }
@@ -104,7 +104,7 @@ death_by_signal_is_128_plus_n() {
 }
 
 @test "failures of aiorun itself leave nothing running" {
-	run "$AIORUN" -q -- no-such-program-here
+	run -127 "$AIORUN" -q -- no-such-program-here
 	[ "$status" -eq 127 ]
 	# The exec-error child has been reaped, not left a zombie of ours.
 	run "$AIORUN" -q -- sh -c 'ps -o stat= --ppid $PPID | grep -c Z || true'

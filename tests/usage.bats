@@ -38,7 +38,7 @@ load helpers
 }
 
 @test "--check looks PROGRAM up as a start would: 127 when not found" {
-	run "$AIORUN" --check -- no-such-program-here
+	run -127 "$AIORUN" --check -- no-such-program-here
 	[ "$status" -eq 127 ]
 	[ "$output" = "aiorun: cannot run no-such-program-here: No such file or directory" ]
 }
