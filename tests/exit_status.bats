@@ -7,7 +7,7 @@ load helpers
 every_exit_code_passes_through() {
 	local code
 	for code in $(seq 0 255); do
-		run_aiorun -q -- sh -c "exit $code"
+		run_aiorun "-$code" -q -- sh -c "exit $code"
 		if [ "$status" -ne "$code" ]; then
 			echo "exit $code came out as $status"
 			return 1

@@ -4,6 +4,8 @@
 # (unshare -p -f --mount-proc); AIORUN_PID is then its PID as seen from
 # here, so the test signals and watches it the same way in both modes.
 
+bats_require_minimum_version 1.5.0
+
 : "${AIORUN:?AIORUN must name the aiorun binary}"
 : "${PROBE:?PROBE must name the probe helper}"
 AIORUN=$(realpath "$AIORUN")
@@ -78,13 +80,19 @@ finish_aiorun() {
 	WRAPPER_PID=
 }
 
-# run_aiorun ARG...: aiorun in the foreground, in the current mode, like
-# bats' run (sets $status and $output, stdout and stderr together).
+# run_aiorun [-N] ARG...: aiorun in the foreground, in the current mode,
+# like bats' run (sets $status and $output, stdout and stderr together);
+# -N says that status N is expected, as with run.
 run_aiorun() {
+	local expect=()
+	if [[ "${1:-}" =~ ^-[0-9]+$ ]]; then
+		expect=("$1")
+		shift
+	fi
 	if [ "$MODE" = pid1 ]; then
-		run unshare -p -f --mount-proc "$AIORUN" "$@"
+		run "${expect[@]}" unshare -p -f --mount-proc "$AIORUN" "$@"
 	else
-		run "$AIORUN" "$@"
+		run "${expect[@]}" "$AIORUN" "$@"
 	fi
 }
 
