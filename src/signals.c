@@ -71,20 +71,54 @@ bool signals_is_stop(int signo)
 	return signo == SIGINT || signo == SIGTERM;
 }
 
+/* What SPEC section 5 wants in the child: inherited-ignored signals stay
+ * ignored, except SIGINT, SIGQUIT and SIGTERM. */
+static bool ignored_in_child(int signo)
+{
+	return sigismember(&inherited_ignored, signo) && signo != SIGINT &&
+	       signo != SIGQUIT && signo != SIGTERM;
+}
+
 void signals_child_reset(void)
 {
 	struct sigaction action = {0};
 
 	sigemptyset(&action.sa_mask);
 	for (size_t i = 0; i < TOUCHED_COUNT; i++) {
-		int signo = touched[i];
-		bool keep_ignored = sigismember(&inherited_ignored, signo) &&
-				    signo != SIGINT && signo != SIGQUIT &&
-				    signo != SIGTERM;
-
-		action.sa_handler = keep_ignored ? SIG_IGN : SIG_DFL;
-		sigaction(signo, &action, NULL);
+		action.sa_handler =
+			ignored_in_child(touched[i]) ? SIG_IGN : SIG_DFL;
+		sigaction(touched[i], &action, NULL);
 	}
+}
+
+/* glibc keeps the signals below SIGRTMIN (32 and 33) for its threads and
+ * its sigaddset refuses them; yet its posix_spawn leaves them ignored in
+ * the new program unless they are among those reset to the default. The
+ * bits are set the way glibc's own sigaddset sets them. */
+static void add_reserved_signals(sigset_t *set)
+{
+	unsigned long *words = (unsigned long *)set;
+	const int bits = 8 * (int)sizeof(*words);
+
+	for (int signo = 32; signo < SIGRTMIN; signo++)
+		words[(signo - 1) / bits] |= 1UL << ((signo - 1) % bits);
+}
+
+bool signals_child_defaults(sigset_t *defaults)
+{
+	bool enough = true;
+
+	sigemptyset(defaults);
+	add_reserved_signals(defaults);
+	for (size_t i = 0; i < TOUCHED_COUNT; i++) {
+		if (!ignored_in_child(touched[i]))
+			sigaddset(defaults, touched[i]);
+		/* Handled here, so exec would reset it: only a child that
+		 * sets it itself keeps it ignored. */
+		else if (touched[i] == SIGCHLD)
+			enough = false;
+	}
+	return enough;
 }
 
 void signals_block_all(sigset_t *old)

@@ -32,6 +32,11 @@ bool signals_is_stop(int signo);
  * mask alone. Async-signal-safe: for use between fork and exec. */
 void signals_child_reset(void);
 
+/* The same for posix_spawn: fills DEFAULTS with the signals to reset to
+ * the default action. Returns false when that is not enough (a signal
+ * aiorun handles must stay ignored in the child), true otherwise. */
+bool signals_child_defaults(sigset_t *defaults);
+
 /* Blocks every signal, storing the previous mask in OLD. */
 void signals_block_all(sigset_t *old);
 

@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,7 +237,48 @@ const char *worker_spawn_error(const struct worker *w, int error, char *buf,
 	return buf;
 }
 
-int worker_fork(struct worker *w)
+/* glibc's posix_spawn starts the child without copying aiorun's memory
+ * (a vfork-like clone) and reports a failed exec itself: the common case
+ * costs a third less than fork. It cannot change users or groups, so
+ * fork_child below does that. */
+static int spawn_child(struct worker *w)
+{
+	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attr;
+	sigset_t none, defaults;
+	pid_t pid;
+	int error;
+
+	sigemptyset(&none);
+	signals_child_defaults(&defaults);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+						POSIX_SPAWN_SETSIGMASK |
+						POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &defaults);
+	posix_spawn_file_actions_init(&actions);
+	if (w->took_terminal)
+		posix_spawn_file_actions_addtcsetpgrp_np(&actions,
+							 STDIN_FILENO);
+	if (w->directory != NULL)
+		posix_spawn_file_actions_addchdir_np(&actions, w->directory);
+	posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+
+	error = posix_spawn(&pid, w->path, &actions, &attr, w->argv, w->envp);
+	posix_spawn_file_actions_destroy(&actions);
+	posix_spawnattr_destroy(&attr);
+	w->exec_fd = -1;
+	w->spawn_step = STEP_EXEC;
+	w->spawn_errno = error;
+	w->pid = error == 0 ? pid : 0;
+	return 0;
+}
+
+/* The child reports a failure through a close-on-exec pipe, which
+ * worker_await_exec reads. */
+static int fork_child(struct worker *w)
 {
 	int pipefd[2];
 	sigset_t saved;
@@ -246,10 +288,6 @@ int worker_fork(struct worker *w)
 	if (pipe2(pipefd, O_CLOEXEC) == -1)
 		return -1;
 
-	/* Only a terminal that aiorun has in the foreground is handed on:
-	 * "aiorun -- prog &" must leave it to the shell. */
-	w->took_terminal = w->foreground && isatty(STDIN_FILENO) &&
-			   tcgetpgrp(STDIN_FILENO) == getpgrp();
 	signals_block_all(&saved);
 	pid = fork();
 	if (pid == 0) {
@@ -268,8 +306,26 @@ int worker_fork(struct worker *w)
 	/* Also here, so that the group exists before anyone signals it. */
 	setpgid(pid, pid);
 	w->pid = pid;
-	w->pgid = pid;
 	w->exec_fd = pipefd[0];
+	return 0;
+}
+
+int worker_fork(struct worker *w)
+{
+	sigset_t defaults;
+	int result;
+
+	/* Only a terminal that aiorun has in the foreground is handed on:
+	 * "aiorun -- prog &" must leave it to the shell. */
+	w->took_terminal = w->foreground && isatty(STDIN_FILENO) &&
+			   tcgetpgrp(STDIN_FILENO) == getpgrp();
+	if (!w->set_uid && !w->set_gid && signals_child_defaults(&defaults))
+		result = spawn_child(w);
+	else
+		result = fork_child(w);
+	if (result == -1)
+		return -1;
+	w->pgid = w->pid;
 	w->cancelled = false;
 	w->killed = false;
 	return 0;
@@ -277,14 +333,21 @@ int worker_fork(struct worker *w)
 
 int worker_await_exec(struct worker *w)
 {
-	int error = read_exec_error(w->exec_fd, &w->spawn_step);
+	int error;
 
-	close(w->exec_fd);
-	w->exec_fd = -1;
+	if (w->exec_fd >= 0) {
+		error = read_exec_error(w->exec_fd, &w->spawn_step);
+		close(w->exec_fd);
+		w->exec_fd = -1;
+		if (error != 0)
+			while (waitpid(w->pid, NULL, 0) == -1 && errno == EINTR)
+				;
+	} else {
+		/* posix_spawn has reaped a child that failed. */
+		error = w->spawn_errno;
+	}
 	if (error == 0)
 		return 0;
-	while (waitpid(w->pid, NULL, 0) == -1 && errno == EINTR)
-		;
 	w->pid = 0;
 	w->pgid = 0;
 	w->status = worker_exec_failure_status(error);

@@ -56,6 +56,7 @@ struct worker {
 	double deadline; /* when cancelled: when SIGKILL is due */
 	int spawn_step;  /* what failed in the child, for worker_spawn_error */
 	int exec_fd;     /* between worker_fork and worker_await_exec */
+	int spawn_errno; /* posix_spawn's verdict, for worker_await_exec */
 	bool took_terminal; /* its group has aiorun's terminal */
 	double started_at;
 	double next_delay; /* the coming restart's delay */
