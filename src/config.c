@@ -1,8 +1,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "accounts.h"
 #include "conffile.h"
 #include "parse.h"
 
@@ -594,30 +593,23 @@ static int set_directory(struct settings *s, struct worker *w,
  * groups are looked up once the whole section is read (finish_workers). */
 static int set_user(struct settings *s, struct worker *w, const char *value)
 {
-	const char *errstr;
-	uid_t uid = (uid_t)strtonum(value, 0, 0x7fffffff, &errstr);
-	struct passwd *pw = errstr == NULL ? getpwuid(uid) : getpwnam(value);
+	struct account user;
 
-	if (pw == NULL && errstr != NULL)
+	if (accounts_user(value, &user) == -1)
 		return -1;
 	w->set_uid = true;
-	w->uid = pw ? pw->pw_uid : uid;
-	w->user = pw ? config_strdup(s, pw->pw_name) : NULL;
+	w->uid = user.uid;
+	w->user = user.name[0] ? config_strdup(s, user.name) : NULL;
 	if (!w->set_gid)
-		w->gid = pw ? pw->pw_gid : (gid_t)uid;
+		w->gid = user.gid;
 	return 0;
 }
 
 static int set_group(struct settings *s, struct worker *w, const char *value)
 {
-	const char *errstr;
-	gid_t gid = (gid_t)strtonum(value, 0, 0x7fffffff, &errstr);
-	struct group *gr = errstr == NULL ? NULL : getgrnam(value);
-
 	(void)s;
-	if (errstr != NULL && gr == NULL)
+	if (accounts_group(value, &w->gid) == -1)
 		return -1;
-	w->gid = gr ? gr->gr_gid : gid;
 	w->set_gid = true;
 	return 0;
 }
@@ -771,11 +763,9 @@ static int finish_workers(struct settings *s)
 			w->set_gid = true;
 		if (w->user == NULL)
 			continue;
-		getgrouplist(w->user, w->gid, NULL, &count);
 		w->groups = config_own(
-			s, calloc((size_t)count + 1, sizeof(*w->groups)));
-		if (w->groups == NULL ||
-		    getgrouplist(w->user, w->gid, w->groups, &count) == -1)
+			s, accounts_groups_of(w->user, w->gid, &count));
+		if (w->groups == NULL)
 			return config_fail(s,
 					   "%s: cannot list the groups of %s",
 					   w->origin, w->user);
