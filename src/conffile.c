@@ -79,15 +79,28 @@ static int section_line(const struct ini_state *st, const char *name)
 	return st->line;
 }
 
-static struct worker *section_worker(struct ini_state *st, const char *name,
-				     const char *origin)
+/* "worker:NAME", the section a worker NAME was declared in. */
+static const char *origin_section(const char *name)
+{
+	static char section[300];
+
+	snprintf(section, sizeof(section), "%s%s", worker_prefix, name);
+	return section;
+}
+
+static struct worker *section_worker(struct ini_state *st, const char *name)
 {
 	struct settings *s = st->s;
 
 	if (st->section_index < s->worker_count &&
 	    strcmp(s->workers[st->section_index].name, name) == 0)
 		return &s->workers[st->section_index];
-	if (config_add_worker(s, name, NULL, origin) == NULL)
+	char header[512];
+
+	/* Errors of the name belong to the section's header line. */
+	snprintf(header, sizeof(header), "%s:%d", st->path,
+		 section_line(st, origin_section(name)));
+	if (config_add_worker(s, name, NULL, header) == NULL)
 		return NULL;
 	st->section_index = s->worker_count - 1;
 	return &s->workers[st->section_index];
@@ -108,7 +121,7 @@ static int ini_handle(void *user, const char *section, const char *key,
 			    section_line(st, section), section);
 		return 0;
 	}
-	w = section_worker(st, section + sizeof(worker_prefix) - 1, origin);
+	w = section_worker(st, section + sizeof(worker_prefix) - 1);
 	return w != NULL &&
 	       config_set_worker_key(st->s, w, key, value, origin) == 0;
 }
@@ -131,6 +144,12 @@ static int check_sections(struct ini_state *st)
 		    0)
 			return config_fail(s, "%s:%d: unknown section [%s]",
 					   st->path, line, name);
+		if (!config_valid_name(worker))
+			return config_fail(
+				s,
+				"%s:%d: invalid worker name '%s' "
+				"(letters, digits, '_', '-' and '.')",
+				st->path, line, worker);
 		for (size_t w = 0; w < s->worker_count && !found; w++) {
 			if (strcmp(s->workers[w].name, worker) != 0)
 				continue;
@@ -235,28 +254,16 @@ int conffile_read_procfile(struct settings *s, const char *path)
 	return each_line(s, path, procfile_line);
 }
 
-static bool valid_env_key(const char *key, size_t len)
-{
-	if (len == 0 || (key[0] >= '0' && key[0] <= '9'))
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY"
-			   "Z"
-			   "0123456789_",
-			   key[i]) == NULL)
-			return false;
-	return true;
-}
-
 static int env_line(struct settings *s, char *line, const char *origin)
 {
 	size_t count = 0, key_len, value_len;
 	char **grown, *value;
 
-	if (strncmp(line, "export ", 7) == 0)
-		line += 7 + strspn(line + 7, " \t");
+	if (strncmp(line, "export", 6) == 0 &&
+	    (line[6] == ' ' || line[6] == '\t'))
+		line += 6 + strspn(line + 6, " \t");
 	key_len = strcspn(line, "=");
-	if (line[key_len] != '=' || !valid_env_key(line, key_len))
+	if (line[key_len] != '=' || !config_valid_env_key(line, key_len))
 		return config_fail(s, "%s: expected 'KEY=VALUE'", origin);
 	/* One pair of quotes around the value is dropped. */
 	value = line + key_len + 1;

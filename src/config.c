@@ -499,6 +499,19 @@ static int load_command_line(struct settings *s, int argc, char **argv)
 
 /* Workers ---------------------------------------------------------------- */
 
+bool config_valid_env_key(const char *key, size_t len)
+{
+	if (len == 0 || (key[0] >= '0' && key[0] <= '9'))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY"
+			   "Z"
+			   "0123456789_",
+			   key[i]) == NULL)
+			return false;
+	return true;
+}
+
 bool config_valid_name(const char *name)
 {
 	return name[0] != '\0' && name[strspn(name, "abcdefghijklmnopqrstuvwxyz"
@@ -620,7 +633,7 @@ static int set_env(struct settings *s, struct worker *w, const char *value)
 	size_t count = 0, key_len = strcspn(value, "=");
 	char **grown;
 
-	if (key_len == 0 || value[key_len] != '=')
+	if (value[key_len] != '=' || !config_valid_env_key(value, key_len))
 		return -1;
 	while (w->env != NULL && w->env[count] != NULL)
 		count++;
@@ -803,13 +816,15 @@ int config_load(struct settings *s, int argc, char **argv, int *exit_status)
 		log_errx("%s", s->error);
 		return -1;
 	}
+	/* PROGRAM takes its name before the files: a worker named "main"
+	 * there is the file's error. */
+	if (optind < argc && add_program(s, argv + optind) == -1) {
+		log_errx("%s", s->error);
+		return -1;
+	}
 	if (load_files(s) == -1) {
 		log_errx("%s", s->error);
 		*exit_status = EXIT_CONFIG;
-		return -1;
-	}
-	if (optind < argc && add_program(s, argv + optind) == -1) {
-		log_errx("%s", s->error);
 		return -1;
 	}
 	if (s->worker_count == 0) {

@@ -89,6 +89,10 @@ struct worker *config_add_worker(struct settings *s, const char *name,
 int config_set_worker_key(struct settings *s, struct worker *w, const char *key,
 			  const char *value, const char *origin);
 
+/* Whether the LEN bytes at KEY make an environment variable's name:
+ * letters, digits and '_', not starting with a digit. */
+bool config_valid_env_key(const char *key, size_t len);
+
 /* Whether NAME is a valid worker name: letters, digits, '_', '-', '.'. */
 bool config_valid_name(const char *name);
 

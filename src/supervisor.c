@@ -244,11 +244,11 @@ static void list_append(char *buf, size_t size, const char *name, pid_t pid)
 	strlcat(buf, item, size);
 }
 
-static void kill_late(struct supervisor *sup)
+/* Kills whatever of the cancelled is past its deadline and has the grace
+ * period GRACE, or whatever grace the first one found has when GRACE is
+ * negative; names them all in one line. Returns whether it found any. */
+static bool kill_late_with(struct supervisor *sup, double now, double grace)
 {
-	/* A deadline a millisecond away is due: timers may fire that early. */
-	double now = ev_now(sup->loop) + 1e-3;
-	double grace = sup->settings->grace;
 	char late[1024] = "";
 
 	for (size_t i = 0; i < sup->count; i++) {
@@ -256,8 +256,10 @@ static void kill_late(struct supervisor *sup)
 
 		if (!worker_pending_kill(w) || w->deadline > now)
 			continue;
-		if (late[0] == '\0')
+		if (grace < 0)
 			grace = grace_of(sup, w);
+		if (grace_of(sup, w) != grace)
+			continue;
 		list_append(late, sizeof(late), w->name, w->pgid);
 		worker_signal(w, SIGKILL);
 		w->killed = true;
@@ -268,15 +270,30 @@ static void kill_late(struct supervisor *sup)
 
 		if (a->killed || a->deadline > now)
 			continue;
+		if (grace < 0)
+			grace = sup->settings->grace;
+		if (sup->settings->grace != grace)
+			continue;
 		list_append(late, sizeof(late), "adopted", a->pid);
 		kill(a->pid, SIGKILL);
 		a->killed = true;
 	}
-	if (late[0] != '\0')
-		log_warnx(
-			"During shutdown, the following tasks refused to exit "
-			"after %s: %s; sending SIGKILL",
-			duration_text(grace), late);
+	if (late[0] == '\0')
+		return false;
+	log_warnx("During shutdown, the following tasks refused to exit after "
+		  "%s: %s; sending SIGKILL",
+		  duration_text(grace), late);
+	return true;
+}
+
+/* One line for each grace period among those killed. */
+static void kill_late(struct supervisor *sup)
+{
+	/* A deadline a millisecond away is due: timers may fire that early. */
+	double now = ev_now(sup->loop) + 1e-3;
+
+	while (kill_late_with(sup, now, -1))
+		;
 	rearm_grace_timer(sup);
 }
 
@@ -598,11 +615,13 @@ static int prepare_worker(struct supervisor *sup, struct worker *w)
 	return 0;
 }
 
+/* A start that fails counts against the start limit too: a worker that
+ * cannot start at all is given up like one that keeps failing. */
 static int start_worker(struct supervisor *sup, struct worker *w)
 {
+	record_start(w, ev_now(sup->loop));
 	if (prepare_worker(sup, w) == -1 || worker_spawn(w) == -1)
 		return -1;
-	record_start(w, ev_now(sup->loop));
 	return 0;
 }
 
@@ -623,8 +642,11 @@ static void schedule_restart(struct supervisor *sup, struct worker *w)
 		w->next_delay = w->restart_delay;
 	delay = w->next_delay > MIN_RESTART_DELAY ? w->next_delay
 						  : MIN_RESTART_DELAY;
+	/* A maximum below the first delay leaves the first as it is. */
 	w->next_delay = 2 * delay < w->restart_max_delay ? 2 * delay
 							 : w->restart_max_delay;
+	if (w->next_delay < delay)
+		w->next_delay = delay;
 	log_info("Restarting task %s in %s", w->name, duration_text(delay));
 	ev_timer_set(&w->restart_timer, delay, 0);
 	ev_timer_start(sup->loop, &w->restart_timer);

@@ -26,9 +26,10 @@ static bool is_executable_file(const char *path, int *error)
 {
 	struct stat st;
 
-	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode))
+	if (stat(path, &st) == -1)
 		return false;
-	if (access(path, X_OK) == -1) {
+	/* exec refuses a directory or a device with EACCES too. */
+	if (!S_ISREG(st.st_mode) || access(path, X_OK) == -1) {
 		*error = EACCES;
 		return false;
 	}
@@ -36,7 +37,8 @@ static bool is_executable_file(const char *path, int *error)
 }
 
 /* execvp's search, done before fork: the first executable regular file
- * along PATH; EACCES if only non-executable ones were found. */
+ * along PATH; EACCES if only non-executable ones were found. A name with a
+ * '/' is checked the same way, so that --check finds what a start would. */
 int worker_resolve(struct worker *w)
 {
 	const char *file = w->argv[0];
@@ -48,8 +50,13 @@ int worker_resolve(struct worker *w)
 		errno = ENOENT;
 		return -1;
 	}
-	if (strchr(file, '/') != NULL)
+	if (strchr(file, '/') != NULL) {
+		if (!is_executable_file(file, &error)) {
+			errno = error;
+			return -1;
+		}
 		return (w->path = strdup(file)) == NULL ? -1 : 0;
+	}
 	if (path == NULL)
 		path = "/usr/local/bin:/usr/bin:/bin";
 

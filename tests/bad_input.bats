@@ -70,7 +70,11 @@ START='touch "$T/started"'
 	conf '[worker:a]\ncommand = %s\n\n[worker:a]\ncommand = %s\n' "$START" "$START"
 	expect 78 "aiorun: $T/c:4: duplicate section [worker:a] (first at line 1)" -c "$T/c"
 	conf '[worker:a b]\ncommand = %s\n' "$START"
-	expect 78 "aiorun: $T/c:2: invalid worker name 'a b' (letters, digits, '_', '-' and '.')" -c "$T/c"
+	expect 78 "aiorun: $T/c:1: invalid worker name 'a b' (letters, digits, '_', '-' and '.')" -c "$T/c"
+	conf '[worker:a b]\n'
+	expect 78 "aiorun: $T/c:1: invalid worker name 'a b' (letters, digits, '_', '-' and '.')" -c "$T/c"
+	conf '[worker:main]\ncommand = %s\n' "$START"
+	expect 78 "aiorun: $T/c:1: duplicate worker name 'main' (first declared at PROGRAM)" -c "$T/c" -- touch "$T/started"
 	conf 'this is not ini\n'
 	expect 78 "aiorun: $T/c:1: syntax error" -c "$T/c"
 	conf '[aiorun]\ngrace = soon\n'
@@ -101,6 +105,7 @@ grace|1x|duration
 shutdown-waits-for|perhaps|boolean
 env|NOEQUALS|environment entry (KEY=VALUE)
 env|=value|environment entry (KEY=VALUE)
+env|A B=1|environment entry (KEY=VALUE)
 user|no-such-user-here|user
 group|no-such-group-here|group
 directory|/no/such/directory|directory (it must exist)
@@ -127,8 +132,8 @@ LIST
 	run "$AIORUN" --check -c "$T/c" -W flush='./flush-queue' -- touch "$T/started" now
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "flush  restart=no         waits-for ./flush-queue" ]
-	[ "${lines[1]}" = "web    restart=on-failure -         python3 -m http.server" ]
-	[ "${lines[2]}" = "main   restart=no         program   touch $T/started now" ]
+	[ "${lines[1]}" = "main   restart=no         program   touch $T/started now" ]
+	[ "${lines[2]}" = "web    restart=on-failure -         python3 -m http.server" ]
 	[ "${lines[3]}" = "aiorun: configuration OK" ]
 	[ ! -e "$T/started" ]
 	conf '[worker:web]\ncommand = x\nbad = 1\n'

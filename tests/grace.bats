@@ -62,3 +62,13 @@ kills_after_grace() {
 	[ "$status" -eq 137 ]
 	log_has "refused to exit after 300ms: main"
 }
+
+@test "workers late at the same moment are named in one line" {
+	start_aiorun -t 0.3 -w one="exec \"$PROBE\" record \"$T\" 0 ignore" -w two="exec \"$PROBE\" record \"$T\" 0 ignore"
+	wait_for 5 has_files "$T/ready.*" 2
+	kill -TERM "$AIORUN_PID"
+	finish_aiorun
+	[ "$status" -eq 137 ]
+	[ "$(grep -c "refused to exit" "$ERR")" -eq 1 ]
+	grep -q "refused to exit after 300ms: one (pid [0-9]*), two (pid [0-9]*); sending SIGKILL$" "$ERR"
+}

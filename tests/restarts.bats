@@ -141,3 +141,20 @@ CONF
 	[ "$status" -eq 1 ]
 	[ "$(echo "$output" | sed -n 's/.*Restarting task server in //p' | paste -sd' ')" = "20ms 40ms 20ms" ]
 }
+
+@test "a worker that cannot even be restarted is given up at its start limit" {
+	mkdir "$T/dir"
+	conf <<CONF
+[worker:vanishing]
+command = rmdir "$T/dir"; exit 1
+directory = $T/dir
+restart = on-failure
+restart-delay = 10ms
+start-limit = 3/1m
+CONF
+	run -127 "$AIORUN" -c "$T/aiorun.conf"
+	# Its directory is gone: each restart fails as exec would (127).
+	[ "$status" -eq 127 ]
+	[ "$(echo "$output" | grep -c "cannot run vanishing: ")" -eq 2 ]
+	[[ "$output" = *"Task vanishing reached its start limit (3 starts within 60s): giving up"* ]]
+}

@@ -142,3 +142,10 @@ LIST
 	[ "$status" -eq 64 ]
 	[ "$output" = "aiorun: --stop-signal: invalid signal 'CONT'" ]
 }
+
+@test "--check checks a PROGRAM given with a path too" {
+	run -127 "$AIORUN" --check -- "$T/none"
+	[ "$output" = "aiorun: cannot run $T/none: No such file or directory" ]
+	run -126 "$AIORUN" --check -- /etc/passwd
+	[ "$output" = "aiorun: cannot run /etc/passwd: Permission denied" ]
+}

@@ -131,14 +131,15 @@ static void test_sources_combine(void)
 		   (const char *[]){"-f", procfile, "-W", "x=y", "--", "prog",
 				    "arg", NULL}) == 0);
 	CHECK(s.worker_count == 4);
+	/* The command line's, PROGRAM, then the files'. */
 	CHECK(strcmp(s.workers[0].name, "x") == 0 && s.workers[0].waits_for);
-	CHECK(strcmp(s.workers[1].name, "web") == 0 &&
-	      strcmp(s.workers[1].argv[2], "run web") == 0);
-	CHECK(strcmp(s.workers[2].name, "jobs") == 0 &&
-	      strcmp(s.workers[2].argv[2], "run jobs") == 0);
-	CHECK(strcmp(s.workers[3].name, "main") == 0 && s.workers[3].is_main &&
-	      strcmp(s.workers[3].argv[0], "prog") == 0 &&
-	      strcmp(s.workers[3].argv[1], "arg") == 0);
+	CHECK(strcmp(s.workers[1].name, "main") == 0 && s.workers[1].is_main &&
+	      strcmp(s.workers[1].argv[0], "prog") == 0 &&
+	      strcmp(s.workers[1].argv[1], "arg") == 0);
+	CHECK(strcmp(s.workers[2].name, "web") == 0 &&
+	      strcmp(s.workers[2].argv[2], "run web") == 0);
+	CHECK(strcmp(s.workers[3].name, "jobs") == 0 &&
+	      strcmp(s.workers[3].argv[2], "run jobs") == 0);
 	config_free(&s);
 }
 
