@@ -16,6 +16,14 @@ load helpers
 	[ "$output" = "-t 2" ]
 }
 
+@test "aiorun ls -l runs ls -l as PID 1 too" {
+	touch "$T/a-file"
+	cd "$T"
+	MODE=pid1 run_aiorun -q ls -l a-file
+	[ "$status" -eq 0 ]
+	[[ "$output" = "-rw-"*" a-file" ]]
+}
+
 @test "--help prints the usage on standard output and exits 0" {
 	run "$AIORUN" --help
 	[ "$status" -eq 0 ]
