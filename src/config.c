@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "accounts.h"
 #include "conffile.h"
@@ -149,6 +150,14 @@ static int set_quiet(struct settings *s, const char *value)
 	return 0;
 }
 
+static int set_executor_workers(struct settings *s, const char *value)
+{
+	const char *errstr;
+
+	s->executor_workers = (int)strtonum(value, 1, 64, &errstr);
+	return errstr == NULL ? 0 : -1;
+}
+
 static int set_check(struct settings *s, const char *value)
 {
 	(void)value;
@@ -247,6 +256,8 @@ static const struct option_def options[] = {
 	{"pdeathsig", 'p', true, FROM_ALL, "signal", set_pdeathsig},
 	{"no-subreaper", KEY_LONG_ONLY + 6, false, FROM_ALL, "boolean",
 	 set_no_subreaper},
+	{"executor-workers", 'x', true, FROM_ALL, "thread count (1-64)",
+	 set_executor_workers},
 	{"backend", KEY_LONG_ONLY + 7, true, FROM_ALL,
 	 "backend (auto, select, poll, epoll, io_uring)", set_backend},
 	{"pidfile", KEY_LONG_ONLY + 8, true, FROM_ALL, "file name",
@@ -288,6 +299,7 @@ static const char usage_text[] =
 	"  -e, --map-exit CODE[:NEW] exit status CODE becomes NEW (default 0)\n"
 	"  -p, --pdeathsig SIG       signal to receive when aiorun's parent dies\n"
 	"      --no-subreaper        do not adopt orphans when not PID 1\n"
+	"  -x, --executor-workers N  threads of the helper pool (online CPUs, at most 16)\n"
 	"      --backend NAME        auto, select, poll, epoll or io_uring\n"
 	"      --pidfile FILE        write and lock a PID file\n"
 	"  -v, --verbose             log more (repeatable)\n"
@@ -302,8 +314,13 @@ static const char usage_text[] =
 
 static void settings_defaults(struct settings *s)
 {
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
 	*s = (struct settings){
 		.grace = 10,
+		.executor_workers = cpus < 1    ? 1
+				    : cpus > 16 ? 16
+						: (int)cpus,
 		.stop_on = STOP_ON_FAILURE,
 		.log_level = LOG_LEVEL_INFO,
 	};

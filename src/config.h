@@ -34,6 +34,7 @@ struct settings {
 	int exit_map[256];       /* exit_map[code] is what code becomes */
 	int pdeathsig;           /* 0: none */
 	bool no_subreaper;
+	int executor_workers; /* threads of the helper pool */
 	unsigned int backend; /* libev EVBACKEND_ flags; 0: libev's choice */
 	const char *pidfile;  /* or NULL */
 	const char *config_file;

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "pool.h"
 #include "signals.h"
 #include "supervisor.h"
 #include "worker.h"
@@ -107,6 +108,7 @@ static struct ev_loop *open_loop(const struct settings *s)
 static int run(struct settings *s)
 {
 	struct supervisor *sup = NULL;
+	struct pool *pool = NULL;
 	struct pidfh *pfh = NULL;
 	struct ev_loop *loop;
 	int status = EXIT_OSERR;
@@ -130,6 +132,11 @@ static int run(struct settings *s)
 			s->backend ? "requested" : "auto");
 		goto remove_pidfile;
 	}
+	/* No thread starts before the first job. */
+	if ((pool = pool_create(loop, s->executor_workers)) == NULL) {
+		log_err("cannot start");
+		goto remove_pidfile;
+	}
 	if ((sup = supervisor_create(loop, s)) == NULL) {
 		log_err("cannot start");
 		goto remove_pidfile;
@@ -141,10 +148,13 @@ static int run(struct settings *s)
 	ev_run(loop, 0);
 
 	log_info("Waiting for executor shutdown.");
+	pool_destroy(pool);
+	pool = NULL;
 	log_info("Leaving. Bye!");
 	status = supervisor_exit_status(sup);
 destroy_supervisor:
 	supervisor_destroy(sup);
+	pool_destroy(pool);
 remove_pidfile:
 	if (pfh != NULL)
 		pidfile_remove(pfh);
