@@ -26,6 +26,9 @@ struct ini_state {
 
 static const char worker_prefix[] = "worker:";
 
+/* inih cuts longer section names (its MAX_SECTION, with the final NUL). */
+#define INI_SECTION_MAX 50
+
 static int remember_section(struct ini_state *st, const char *text)
 {
 	const char *end = strchr(text, ']');
@@ -34,6 +37,10 @@ static int remember_section(struct ini_state *st, const char *text)
 
 	if (end == NULL)
 		return 0; /* inih reports it */
+	if (end - text - 1 >= INI_SECTION_MAX)
+		return config_fail(
+			st->s, "%s:%d: section name longer than %d characters",
+			st->path, st->line, INI_SECTION_MAX - 1);
 	name = config_own(st->s, strndup(text + 1, (size_t)(end - text - 1)));
 	grown = reallocarray(st->sections, st->section_count + 1,
 			     sizeof(*grown));

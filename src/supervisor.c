@@ -718,6 +718,8 @@ static void restart_cb(struct ev_loop *loop, struct ev_timer *timer,
 
 	(void)loop;
 	(void)revents;
+	/* Only exec's failure sets a status: otherwise EXIT_OSERR below. */
+	w->status = -1;
 	if (start_worker(sup, w) == 0) {
 		log_info("Restarted task %s (pid %d)", w->name, (int)w->pid);
 		return;

@@ -276,8 +276,18 @@ static int spawn_child(struct worker *w)
 	error = posix_spawn(&pid, w->path, &actions, &attr, w->argv, w->envp);
 	posix_spawn_file_actions_destroy(&actions);
 	posix_spawnattr_destroy(&attr);
+	/* No process could be made: the system's failure, not exec's. */
+	if (error == EAGAIN || error == ENOMEM) {
+		errno = error;
+		return -1;
+	}
 	w->exec_fd = -1;
-	w->spawn_step = STEP_EXEC;
+	/* posix_spawn says what failed, not where: a directory that is gone
+	 * is the likely cause when there is one. */
+	w->spawn_step = error != 0 && w->directory != NULL &&
+					access(w->directory, X_OK) == -1
+				? STEP_CHDIR
+				: STEP_EXEC;
 	w->spawn_errno = error;
 	w->pid = error == 0 ? pid : 0;
 	return 0;

@@ -140,3 +140,8 @@ LIST
 	run "$AIORUN" --check -c "$T/c"
 	[ "$status" -eq 78 ]
 }
+
+@test "a worker name too long for the INI parser is an error, not a cut name" {
+	conf '[worker:%s]\ncommand = x\n' "$(printf 'a%.0s' $(seq 43))"
+	expect 78 "aiorun: $T/c:1: section name longer than 49 characters" -c "$T/c"
+}
