@@ -157,3 +157,14 @@ LIST
 	run -126 "$AIORUN" --check -- /etc/passwd
 	[ "$output" = "aiorun: cannot run /etc/passwd: Permission denied" ]
 }
+
+@test "-x sets the helper pool's size, 1 to 64" {
+	run "$AIORUN" -q -x 2 -- true
+	[ "$status" -eq 0 ]
+	run "$AIORUN" -x 0 -- true
+	[ "$status" -eq 64 ]
+	[ "$output" = "aiorun: --executor-workers: invalid thread count (1-64) '0'" ]
+	AIORUN_EXECUTOR_WORKERS=65 run "$AIORUN" -- true
+	[ "$status" -eq 64 ]
+	[ "$output" = "aiorun: AIORUN_EXECUTOR_WORKERS: invalid thread count (1-64) '65'" ]
+}
