@@ -78,16 +78,21 @@ static int set_no_subreaper(struct settings *s, const char *value)
 	return parse_bool(value, &s->no_subreaper);
 }
 
+/* A file name or a command: any text but the empty one. */
+static int set_text(const char **field, const char *value)
+{
+	*field = value;
+	return value[0] == '\0' ? -1 : 0;
+}
+
 static int set_on_shutdown(struct settings *s, const char *value)
 {
-	s->on_shutdown = value;
-	return value[0] == '\0' ? -1 : 0;
+	return set_text(&s->on_shutdown, value);
 }
 
 static int set_pidfile(struct settings *s, const char *value)
 {
-	s->pidfile = value;
-	return value[0] == '\0' ? -1 : 0;
+	return set_text(&s->pidfile, value);
 }
 
 static int set_backend(struct settings *s, const char *value)
@@ -184,20 +189,17 @@ static int set_stop_on(struct settings *s, const char *value)
 
 static int set_config_file(struct settings *s, const char *value)
 {
-	s->config_file = value;
-	return value[0] == '\0' ? -1 : 0;
+	return set_text(&s->config_file, value);
 }
 
 static int set_procfile(struct settings *s, const char *value)
 {
-	s->procfile = value;
-	return value[0] == '\0' ? -1 : 0;
+	return set_text(&s->procfile, value);
 }
 
 static int set_env_file(struct settings *s, const char *value)
 {
-	s->env_file = value;
-	return value[0] == '\0' ? -1 : 0;
+	return set_text(&s->env_file, value);
 }
 
 /* -w and -W: "NAME=COMMAND". */

@@ -14,6 +14,16 @@ all_got() {
 	[ "$(got "$2")" -ge "$1" ]
 }
 
+# aiorun started with the dispositions of "probe exec-with" (ignore=...,
+# block=...), running a recording probe.
+start_with_dispositions() {
+	"$PROBE" exec-with "$@" -- "$AIORUN" -- "$PROBE" record "$T" \
+		>"$OUT" 2>"$ERR" 3>&- &
+	WRAPPER_PID=$!
+	AIORUN_PID=$!
+	wait_for 5 has_files "$T/ready.*" 1
+}
+
 # PROGRAM is a probe with two children of its own, all in its group.
 start_group() {
 	start_aiorun "$@" -- "$PROBE" record "$T" 2
@@ -99,11 +109,7 @@ stops_the_group_with() {
 
 @test "aiorun handles SIGINT and SIGTERM even when inherited as ignored" {
 	# A background job of a non-interactive shell starts with INT ignored.
-	"$PROBE" exec-with ignore=INT,TERM,HUP -- "$AIORUN" -- "$PROBE" record "$T" \
-		>"$OUT" 2>"$ERR" 3>&- &
-	WRAPPER_PID=$!
-	AIORUN_PID=$!
-	wait_for 5 has_files "$T/ready.*" 1
+	start_with_dispositions ignore=INT,TERM,HUP
 	kill -INT "$AIORUN_PID"
 	finish_aiorun
 	[ "$status" -eq 0 ]
@@ -112,11 +118,7 @@ stops_the_group_with() {
 }
 
 @test "a forwarded signal inherited as ignored stays ignored and is not forwarded" {
-	"$PROBE" exec-with ignore=HUP -- "$AIORUN" -- "$PROBE" record "$T" \
-		>"$OUT" 2>"$ERR" 3>&- &
-	WRAPPER_PID=$!
-	AIORUN_PID=$!
-	wait_for 5 has_files "$T/ready.*" 1
+	start_with_dispositions ignore=HUP
 	kill -HUP "$AIORUN_PID"
 	kill -USR1 "$AIORUN_PID"
 	wait_for 5 all_got 1 SIGUSR1
@@ -129,11 +131,7 @@ stops_the_group_with() {
 }
 
 @test "aiorun clears a blocked signal mask it inherited" {
-	"$PROBE" exec-with block=TERM,INT -- "$AIORUN" -- "$PROBE" record "$T" \
-		>"$OUT" 2>"$ERR" 3>&- &
-	WRAPPER_PID=$!
-	AIORUN_PID=$!
-	wait_for 5 has_files "$T/ready.*" 1
+	start_with_dispositions block=TERM,INT
 	kill -TERM "$AIORUN_PID"
 	finish_aiorun
 	[ "$status" -eq 0 ]
