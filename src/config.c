@@ -163,6 +163,38 @@ static int set_executor_workers(struct settings *s, const char *value)
 	return errstr == NULL ? 0 : -1;
 }
 
+static int parse_mode(const char *value, enum output_mode *mode)
+{
+	static const char *const names[] = {
+		[OUTPUT_AUTO] = "auto",
+		[OUTPUT_ALWAYS] = "always",
+		[OUTPUT_NEVER] = "never",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(value, names[i]) == 0) {
+			*mode = (enum output_mode)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int set_prefix(struct settings *s, const char *value)
+{
+	return parse_mode(value, &s->output.prefix);
+}
+
+static int set_color(struct settings *s, const char *value)
+{
+	return parse_mode(value, &s->output.colour);
+}
+
+static int set_timestamps(struct settings *s, const char *value)
+{
+	return parse_bool(value, &s->output.timestamps);
+}
+
 static int set_check(struct settings *s, const char *value)
 {
 	(void)value;
@@ -258,6 +290,12 @@ static const struct option_def options[] = {
 	{"pdeathsig", 'p', true, FROM_ALL, "signal", set_pdeathsig},
 	{"no-subreaper", KEY_LONG_ONLY + 6, false, FROM_ALL, "boolean",
 	 set_no_subreaper},
+	{"prefix", KEY_LONG_ONLY + 10, true, FROM_ALL,
+	 "value (auto, always, never)", set_prefix},
+	{"color", KEY_LONG_ONLY + 11, true, FROM_ALL,
+	 "value (auto, always, never)", set_color},
+	{"timestamps", KEY_LONG_ONLY + 12, false, FROM_ALL, "boolean",
+	 set_timestamps},
 	{"executor-workers", 'x', true, FROM_ALL, "thread count (1-64)",
 	 set_executor_workers},
 	{"backend", KEY_LONG_ONLY + 7, true, FROM_ALL,
@@ -301,6 +339,9 @@ static const char usage_text[] =
 	"  -e, --map-exit CODE[:NEW] exit status CODE becomes NEW (default 0)\n"
 	"  -p, --pdeathsig SIG       signal to receive when aiorun's parent dies\n"
 	"      --no-subreaper        do not adopt orphans when not PID 1\n"
+	"      --prefix WHEN         auto, always or never: name each captured line\n"
+	"      --color WHEN          auto, always or never: colour the names\n"
+	"      --timestamps          put the time on each captured line\n"
 	"  -x, --executor-workers N  threads of the helper pool (online CPUs, at most 16)\n"
 	"      --backend NAME        auto, select, poll, epoll or io_uring\n"
 	"      --pidfile FILE        write and lock a PID file\n"

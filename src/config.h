@@ -10,6 +10,7 @@
 
 #include "fsm.h"
 #include "log.h"
+#include "output.h"
 #include "worker.h"
 
 /* aiorun's own exit statuses (sysexits.h values, as SPEC section 4). */
@@ -35,6 +36,7 @@ struct settings {
 	int pdeathsig;           /* 0: none */
 	bool no_subreaper;
 	int executor_workers; /* threads of the helper pool */
+	struct output_options output;
 	unsigned int backend; /* libev EVBACKEND_ flags; 0: libev's choice */
 	const char *pidfile;  /* or NULL */
 	const char *config_file;

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "output.h"
 #include "pool.h"
 #include "signals.h"
 #include "supervisor.h"
@@ -105,10 +106,20 @@ static struct ev_loop *open_loop(const struct settings *s)
 	return loop;
 }
 
+/* A lone PROGRAM keeps aiorun's standard output and error untouched (a
+ * terminal stays a terminal) unless --prefix always asks otherwise; with
+ * workers, every line is captured. */
+static bool captures_output(const struct settings *s)
+{
+	return s->worker_count > 1 || !s->workers[0].is_main ||
+	       s->output.prefix == OUTPUT_ALWAYS;
+}
+
 static int run(struct settings *s)
 {
 	struct supervisor *sup = NULL;
 	struct pool *pool = NULL;
+	struct output *output = NULL;
 	struct pidfh *pfh = NULL;
 	struct ev_loop *loop;
 	int status = EXIT_OSERR;
@@ -137,7 +148,13 @@ static int run(struct settings *s)
 		log_err("cannot start");
 		goto remove_pidfile;
 	}
-	if ((sup = supervisor_create(loop, s)) == NULL) {
+	if (captures_output(s) &&
+	    (output = output_create(loop, pool, &s->output, s->workers,
+				    s->worker_count)) == NULL) {
+		log_err("cannot start");
+		goto destroy_pool;
+	}
+	if ((sup = supervisor_create(loop, s, output)) == NULL) {
 		log_err("cannot start");
 		goto remove_pidfile;
 	}
@@ -147,6 +164,8 @@ static int run(struct settings *s)
 
 	ev_run(loop, 0);
 
+	if (output != NULL)
+		output_drain(output);
 	log_info("Waiting for executor shutdown.");
 	pool_destroy(pool);
 	pool = NULL;
@@ -154,7 +173,9 @@ static int run(struct settings *s)
 	status = supervisor_exit_status(sup);
 destroy_supervisor:
 	supervisor_destroy(sup);
+destroy_pool:
 	pool_destroy(pool);
+	output_destroy(output);
 remove_pidfile:
 	if (pfh != NULL)
 		pidfile_remove(pfh);

@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "children.h"
 #include "fsm.h"
 #include "log.h"
+#include "output.h"
 #include "parse.h"
 #include "signals.h"
 
@@ -35,6 +37,7 @@ struct adoptee {
 
 struct supervisor {
 	struct ev_loop *loop;
+	struct output *output; /* or NULL: children inherit 1 and 2 */
 	const struct settings *settings;
 	struct worker *workers;
 	size_t count;
@@ -617,10 +620,28 @@ static int prepare_worker(struct supervisor *sup, struct worker *w)
 
 /* A start that fails counts against the start limit too: a worker that
  * cannot start at all is given up like one that keeps failing. */
+/* worker_fork, with W's output captured when aiorun captures it. */
+static int fork_worker(struct supervisor *sup, struct worker *w)
+{
+	int result;
+
+	w->capture = sup->output != NULL;
+	if (w->capture && output_attach(sup->output, w, w->capture_fds) == -1)
+		return -1;
+	result = worker_fork(w);
+	/* The child has its own copies now, or none is coming. */
+	if (w->capture) {
+		close(w->capture_fds[0]);
+		close(w->capture_fds[1]);
+	}
+	return result;
+}
+
 static int start_worker(struct supervisor *sup, struct worker *w)
 {
 	record_start(w, ev_now(sup->loop));
-	if (prepare_worker(sup, w) == -1 || worker_spawn(w) == -1)
+	if (prepare_worker(sup, w) == -1 || fork_worker(sup, w) == -1 ||
+	    worker_await_exec(w) == -1)
 		return -1;
 	return 0;
 }
@@ -813,7 +834,8 @@ void supervisor_signal(int signo, void *data)
 }
 
 struct supervisor *supervisor_create(struct ev_loop *loop,
-				     const struct settings *settings)
+				     const struct settings *settings,
+				     struct output *output)
 {
 	struct supervisor *sup = calloc(1, sizeof(*sup));
 
@@ -821,6 +843,7 @@ struct supervisor *supervisor_create(struct ev_loop *loop,
 		return NULL;
 	sup->loop = loop;
 	sup->settings = settings;
+	sup->output = output;
 	sup->workers = settings->workers;
 	sup->count = settings->worker_count;
 	sup->state = STATE_RUNNING;
@@ -896,7 +919,7 @@ int supervisor_start(struct supervisor *sup, int *exit_status)
 			struct worker *w = &sup->workers[forked];
 
 			if (prepare_worker(sup, w) == -1 ||
-			    worker_fork(w) == -1) {
+			    fork_worker(sup, w) == -1) {
 				failed = w;
 				error = errno;
 			} else {

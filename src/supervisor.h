@@ -7,14 +7,17 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "output.h"
 #include "worker.h"
 
 struct supervisor;
 
-/* Supervises SETTINGS->workers. The supervisor keeps pointers to LOOP and
- * SETTINGS, which must outlive it. Returns NULL with errno set. */
+/* Supervises SETTINGS->workers, their output captured by OUTPUT unless it
+ * is NULL. The supervisor keeps the three pointers, which must outlive
+ * it. Returns NULL with errno set. */
 struct supervisor *supervisor_create(struct ev_loop *loop,
-				     const struct settings *settings);
+				     const struct settings *settings,
+				     struct output *output);
 
 /* Starts every worker. Returns 0, or -1 when a worker could not be started:
  * then the cause is logged, whatever had started is killed and reaped, and

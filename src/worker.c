@@ -156,14 +156,18 @@ struct child_failure {
 	int error;
 };
 
-static _Noreturn void child_fail(int step)
+static _Noreturn void child_fail_to(int fd, int step)
 {
 	struct child_failure failure = {step, errno};
 
-	while (write(ERROR_FD, &failure, sizeof(failure)) == -1 &&
-	       errno == EINTR)
+	while (write(fd, &failure, sizeof(failure)) == -1 && errno == EINTR)
 		;
 	_exit(worker_exec_failure_status(failure.error));
+}
+
+static _Noreturn void child_fail(int step)
+{
+	child_fail_to(ERROR_FD, step);
 }
 
 /* Gives up privileges in the only safe order: groups while still allowed
@@ -192,6 +196,11 @@ static _Noreturn void child_exec(const struct worker *w, int error_fd)
 		tcsetpgrp(STDIN_FILENO, getpid());
 	signals_child_reset();
 
+	/* Before the error pipe takes descriptor 3, which one of these may
+	 * be. */
+	if (w->capture && (dup2(w->capture_fds[0], STDOUT_FILENO) == -1 ||
+			   dup2(w->capture_fds[1], STDERR_FILENO) == -1))
+		child_fail_to(error_fd, STEP_EXEC);
 	if (error_fd != ERROR_FD)
 		dup3(error_fd, ERROR_FD, O_CLOEXEC);
 	closefrom(ERROR_FD + 1);
@@ -269,6 +278,12 @@ static int spawn_child(struct worker *w)
 	if (w->took_terminal)
 		posix_spawn_file_actions_addtcsetpgrp_np(&actions,
 							 STDIN_FILENO);
+	if (w->capture) {
+		posix_spawn_file_actions_adddup2(&actions, w->capture_fds[0],
+						 STDOUT_FILENO);
+		posix_spawn_file_actions_adddup2(&actions, w->capture_fds[1],
+						 STDERR_FILENO);
+	}
 	if (w->directory != NULL)
 		posix_spawn_file_actions_addchdir_np(&actions, w->directory);
 	posix_spawn_file_actions_addclosefrom_np(&actions, 3);

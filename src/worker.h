@@ -58,6 +58,8 @@ struct worker {
 	int exec_fd;     /* between worker_fork and worker_await_exec */
 	int spawn_errno; /* posix_spawn's verdict, for worker_await_exec */
 	bool took_terminal; /* its group has aiorun's terminal */
+	bool capture;       /* the child's 1 and 2 are capture_fds */
+	int capture_fds[2];
 	double started_at;
 	double next_delay; /* the coming restart's delay */
 	int start_count;   /* starts recorded in the ring */

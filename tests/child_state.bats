@@ -60,7 +60,7 @@ LISTEN_PORT=8080" ]
 @test "a worker run as a user starts the same way: empty mask, fds 0 1 2, nothing ignored" {
 	# Changing users takes the fork path rather than posix_spawn.
 	printf '[worker:probe]\ncommand = exec "%s" status\nuser = 0\n' "$PROBE" >"$T/c"
-	run "$PROBE" exec-with ignore=HUP,INT -- "$AIORUN" -q -c "$T/c" 5>"$T/stray"
+	run "$PROBE" exec-with ignore=HUP,INT -- "$AIORUN" -q --prefix never -c "$T/c" 5>"$T/stray"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "SigBlk:	0000000000000000" ]
 	[ "${lines[1]}" = "SigIgn:	0000000000000001" ]

@@ -15,7 +15,7 @@ env = SECOND=world=yes
 directory = $T/work
 user = nobody
 CONF
-	run "$AIORUN" -q -c "$T/aiorun.conf"
+	run "$AIORUN" -q --prefix never -c "$T/aiorun.conf"
 	[ "$status" -eq 0 ]
 	[ "$output" = "hello world=yes $T/work nobody $(id -u nobody):$(id -g nobody)" ]
 }
@@ -27,7 +27,7 @@ command = echo "$(id -u) $(id -g) $(id -G)"
 user = 4242
 group = 4343
 CONF
-	run "$AIORUN" -q -c "$T/aiorun.conf"
+	run "$AIORUN" -q --prefix never -c "$T/aiorun.conf"
 	[ "$status" -eq 0 ]
 	[ "$output" = "4242 4343 4343" ]
 }
@@ -38,7 +38,7 @@ CONF
 command = echo "$KEEP $OVER"
 env = OVER=worker
 CONF
-	KEEP=kept OVER=outer run "$AIORUN" -q -c "$T/aiorun.conf"
+	KEEP=kept OVER=outer run "$AIORUN" -q --prefix never -c "$T/aiorun.conf"
 	[ "$status" -eq 0 ]
 	[ "$output" = "kept worker" ]
 }
@@ -77,7 +77,7 @@ CONF
 
 @test "AIORUN_CONFIG names the config file" {
 	printf '[worker:hello]\ncommand = echo from the file\n' >"$T/aiorun.conf"
-	AIORUN_CONFIG=$T/aiorun.conf run "$AIORUN" -q
+	AIORUN_CONFIG=$T/aiorun.conf run "$AIORUN" -q --prefix never
 	[ "$status" -eq 0 ]
 	[ "$output" = "from the file" ]
 }
@@ -90,7 +90,7 @@ CONF
 [worker:semi]
 command = echo one; echo two ; echo three
 CONF
-	run "$AIORUN" -q -c "$T/aiorun.conf"
+	run "$AIORUN" -q --prefix never -c "$T/aiorun.conf"
 	[ "$status" -eq 0 ]
 	[ "$output" = "one
 two
@@ -100,7 +100,7 @@ three" ]
 @test "a command longer than inih's default line limit is read whole" {
 	long=$(printf 'x%.0s' $(seq 1000))
 	printf '[worker:long]\ncommand = echo %s\n' "$long" >"$T/aiorun.conf"
-	run "$AIORUN" -q -c "$T/aiorun.conf"
+	run "$AIORUN" -q --prefix never -c "$T/aiorun.conf"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$long" ]
 }
@@ -109,7 +109,7 @@ three" ]
 	printf '[worker:fromfile]\ncommand = echo file\n' >"$T/aiorun.conf"
 	run "$AIORUN" -q --stop-on none -c "$T/aiorun.conf" -w fromcli='sleep 0.1; echo cli' -- sh -c 'sleep 0.3; echo program'
 	[ "$status" -eq 0 ]
-	[ "$output" = "file
-cli
-program" ]
+	[ "$output" = "fromfile | file
+fromcli  | cli
+main     | program" ]
 }

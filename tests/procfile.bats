@@ -13,13 +13,13 @@ worker:   sleep 0.1; echo "worker $AIORUN_WORKER_NAME"
 PROCFILE
 	PORT=5000 run "$AIORUN" -q -f "$T/Procfile"
 	[ "$status" -eq 0 ]
-	[ "$output" = "web 5000
-worker worker" ]
+	[ "$output" = "web    | web 5000
+worker | worker worker" ]
 }
 
 @test "AIORUN_PROCFILE names the Procfile" {
 	printf 'one: echo one\n' >"$T/Procfile"
-	AIORUN_PROCFILE=$T/Procfile run "$AIORUN" -q
+	AIORUN_PROCFILE=$T/Procfile run "$AIORUN" -q --prefix never
 	[ "$status" -eq 0 ]
 	[ "$output" = "one" ]
 }
@@ -39,7 +39,7 @@ ENV
 command = echo "$PLAIN|$EXPORTED|$QUOTED|$SINGLE|$OVER|${EMPTY-unset}"
 env = OVER=worker
 CONF
-	OVER=outer run "$AIORUN" -q --env-file "$T/env" -c "$T/aiorun.conf" -- sh -c 'sleep 0.2; echo "main $OVER"'
+	OVER=outer run "$AIORUN" -q --prefix never --env-file "$T/env" -c "$T/aiorun.conf" -- sh -c 'sleep 0.2; echo "main $OVER"'
 	[ "$status" -eq 0 ]
 	[ "$output" = "plain|exported|with spaces|single|worker|
 main file" ]
@@ -48,7 +48,7 @@ main file" ]
 @test "env-file can be set in the config file" {
 	printf 'FROM_ENV_FILE=yes\n' >"$T/env"
 	printf '[aiorun]\nenv-file = %s\n[worker:show]\ncommand = echo "$FROM_ENV_FILE"\n' "$T/env" >"$T/aiorun.conf"
-	run "$AIORUN" -q -c "$T/aiorun.conf"
+	run "$AIORUN" -q --prefix never -c "$T/aiorun.conf"
 	[ "$status" -eq 0 ]
 	[ "$output" = "yes" ]
 }

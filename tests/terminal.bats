@@ -40,7 +40,7 @@ on_a_terminal() {
 }
 
 @test "the terminal goes back to aiorun when PROGRAM ends" {
-	run on_a_terminal "$AIORUN" -q -W after="'sleep 0.3; ps -o tpgid= -p \$PPID; ps -o pgid= -p \$PPID'" -- true
+	run on_a_terminal "$AIORUN" -q --prefix never -W after="'sleep 0.3; ps -o tpgid= -p \$PPID; ps -o pgid= -p \$PPID'" -- true
 	[ "$status" -eq 0 ]
 	lines=($(echo "$output" | tr -d '\r'))
 	[ "${lines[0]}" -eq "${lines[1]}" ]

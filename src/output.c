@@ -1,0 +1,381 @@
+#include "output.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* PIPE_BUF: a write of at most this much to a pipe is atomic. */
+#define BATCH_MAX 4096
+/* Longer lines are cut into pieces of this size. */
+#define LINE_MAX_BYTES 16384
+/* What one read takes from a pipe. */
+#define READ_SIZE 65536
+/* Back-pressure: reading stops above HIGH bytes queued, resumes below LOW. */
+#define IN_FLIGHT_HIGH (1024 * 1024)
+#define IN_FLIGHT_LOW (256 * 1024)
+
+/* A run of whole lines for one of aiorun's descriptors: one write. */
+struct batch {
+	struct pool_job job;
+	struct output *out;
+	int fd;
+	size_t len, cap;
+	char data[];
+};
+
+struct stream {
+	struct output *out;
+	const struct worker *w;
+	int prefix_index;
+	int dest; /* 1 or 2 */
+	struct ev_io watcher;
+	char *line; /* the partial line so far */
+	size_t len, cap;
+	struct stream *next;
+};
+
+struct output {
+	struct ev_loop *loop;
+	struct pool *pool;
+	struct output_options options;
+	bool prefix, colour[3];
+	int width;                    /* of the longest name */
+	const struct worker *workers; /* for each one's colour */
+	struct pool_lane lanes[3];
+	struct batch *open[3]; /* being filled, per descriptor */
+	struct stream *streams;
+	size_t in_flight;
+	bool paused;
+	char stamp[32];
+	time_t stamp_second;
+};
+
+static const char *const colours[] = {
+	"\033[36m", "\033[33m", "\033[32m", "\033[35m", "\033[34m", "\033[31m",
+};
+#define COLOUR_COUNT (sizeof(colours) / sizeof(colours[0]))
+
+static bool mode_on(enum output_mode mode, bool automatic)
+{
+	return mode == OUTPUT_ALWAYS || (mode == OUTPUT_AUTO && automatic);
+}
+
+struct output *output_create(struct ev_loop *loop, struct pool *pool,
+			     const struct output_options *options,
+			     const struct worker *workers, size_t count)
+{
+	struct output *out = calloc(1, sizeof(*out));
+
+	if (out == NULL)
+		return NULL;
+	out->loop = loop;
+	out->pool = pool;
+	out->options = *options;
+	out->prefix = options->prefix != OUTPUT_NEVER;
+	for (int fd = 1; fd <= 2; fd++)
+		out->colour[fd] =
+			mode_on(options->colour,
+				isatty(fd) && getenv("NO_COLOR") == NULL);
+	out->workers = workers;
+	for (size_t i = 0; i < count; i++)
+		if ((int)strlen(workers[i].name) > out->width)
+			out->width = (int)strlen(workers[i].name);
+	return out;
+}
+
+size_t output_in_flight(const struct output *out)
+{
+	return out->in_flight;
+}
+
+/* Writing, on a pool thread ---------------------------------------------- */
+
+static void write_batch(struct pool_job *job)
+{
+	struct batch *b = (struct batch *)job;
+	size_t done = 0;
+
+	while (done < b->len) {
+		ssize_t n = write(b->fd, b->data + done, b->len - done);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		/* A closed or broken output: what cannot be written is lost
+		 * to nobody. */
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+}
+
+static void set_reading(struct output *out, bool on);
+
+static void batch_done(struct pool_job *job)
+{
+	struct batch *b = (struct batch *)job;
+	struct output *out = b->out;
+
+	out->in_flight -= b->len;
+	free(b);
+	if (out->paused && out->in_flight < IN_FLIGHT_LOW)
+		set_reading(out, true);
+}
+
+static void submit(struct output *out, int fd)
+{
+	struct batch *b = out->open[fd];
+
+	if (b == NULL || b->len == 0)
+		return;
+	out->open[fd] = NULL;
+	b->job.run = write_batch;
+	b->job.done = batch_done;
+	b->job.lane = &out->lanes[fd];
+	out->in_flight += b->len;
+	if (pool_submit(out->pool, &b->job) == -1) {
+		/* No thread: write it here rather than lose it. */
+		write_batch(&b->job);
+		batch_done(&b->job);
+		return;
+	}
+	if (!out->paused && out->in_flight > IN_FLIGHT_HIGH)
+		set_reading(out, false);
+}
+
+/* Room for LEN more bytes in FD's open batch, which is submitted first if
+ * it is full: whole lines only go into one write. */
+static char *reserve(struct output *out, int fd, size_t len)
+{
+	struct batch *b = out->open[fd];
+
+	if (b != NULL && b->len + len > b->cap)
+		submit(out, fd);
+	b = out->open[fd];
+	if (b == NULL) {
+		size_t cap = len > BATCH_MAX ? len : BATCH_MAX;
+
+		if ((b = malloc(sizeof(*b) + cap)) == NULL)
+			return NULL;
+		*b = (struct batch){.out = out, .fd = fd, .cap = cap};
+		out->open[fd] = b;
+	}
+	b->len += len;
+	return b->data + b->len - len;
+}
+
+/* Lines ------------------------------------------------------------------ */
+
+static const char *timestamp(struct output *out)
+{
+	struct timespec now;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (now.tv_sec != out->stamp_second) {
+		localtime_r(&now.tv_sec, &tm);
+		strftime(out->stamp, sizeof(out->stamp), "%Y-%m-%d %H:%M:%S",
+			 &tm);
+		out->stamp_second = now.tv_sec;
+	}
+	return out->stamp;
+}
+
+/* Queues one line (LEN bytes, no newline) of stream S. */
+static void emit(struct stream *s, const char *text, size_t len)
+{
+	struct output *out = s->out;
+	char head[512];
+	int head_len = 0;
+	char *dest;
+
+	if (out->options.timestamps) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		head_len = snprintf(head, sizeof(head), "%s.%03ld ",
+				    timestamp(out), now.tv_nsec / 1000000);
+	}
+	if (out->prefix && out->colour[s->dest])
+		head_len += snprintf(head + head_len, sizeof(head) - head_len,
+				     "%s%-*s |\033[0m ",
+				     colours[s->prefix_index % COLOUR_COUNT],
+				     out->width, s->w->name);
+	else if (out->prefix)
+		head_len += snprintf(head + head_len, sizeof(head) - head_len,
+				     "%-*s | ", out->width, s->w->name);
+
+	dest = reserve(out, s->dest, (size_t)head_len + len + 1);
+	if (dest == NULL) {
+		log_warn("output of %s: a line lost", s->w->name);
+		return;
+	}
+	memcpy(dest, head, (size_t)head_len);
+	memcpy(dest + head_len, text, len);
+	dest[head_len + len] = '\n';
+}
+
+/* Cuts S's pending bytes into lines; keeps the last partial one, unless it
+ * is over the limit. */
+static void cut_lines(struct stream *s)
+{
+	size_t start = 0;
+
+	for (;;) {
+		char *newline = memchr(s->line + start, '\n', s->len - start);
+		size_t len;
+
+		if (newline == NULL) {
+			if (s->len - start < LINE_MAX_BYTES)
+				break;
+			len = LINE_MAX_BYTES;
+			emit(s, s->line + start, len);
+			start += len;
+			continue;
+		}
+		len = (size_t)(newline - (s->line + start));
+		if (len > LINE_MAX_BYTES)
+			len = LINE_MAX_BYTES;
+		emit(s, s->line + start, len);
+		start += len;
+		if (s->line[start] == '\n')
+			start++;
+	}
+	memmove(s->line, s->line + start, s->len - start);
+	s->len -= start;
+}
+
+static void close_stream(struct stream *s)
+{
+	struct stream **link = &s->out->streams;
+
+	if (s->len > 0)
+		emit(s, s->line, s->len);
+	s->len = 0;
+	ev_io_stop(s->out->loop, &s->watcher);
+	close(s->watcher.fd);
+	while (*link != s)
+		link = &(*link)->next;
+	*link = s->next;
+	free(s->line);
+	free(s);
+}
+
+/* One read. Returns the byte count, 0 at the end, -1 when nothing is to
+ * be had now. */
+static ssize_t read_some(struct stream *s)
+{
+	ssize_t n;
+
+	if (s->cap - s->len < READ_SIZE) {
+		size_t cap = s->len + READ_SIZE;
+		char *grown = realloc(s->line, cap);
+
+		if (grown == NULL)
+			return -1;
+		s->line = grown;
+		s->cap = cap;
+	}
+	do
+		n = read(s->watcher.fd, s->line + s->len, READ_SIZE);
+	while (n == -1 && errno == EINTR);
+	if (n > 0) {
+		s->len += (size_t)n;
+		cut_lines(s);
+	}
+	return n;
+}
+
+static void readable_cb(struct ev_loop *loop, struct ev_io *w, int revents)
+{
+	struct stream *s = w->data;
+	struct output *out = s->out;
+	int dest = s->dest;
+
+	(void)loop;
+	(void)revents;
+	if (read_some(s) == 0)
+		close_stream(s);
+	submit(out, dest);
+}
+
+static void set_reading(struct output *out, bool on)
+{
+	out->paused = !on;
+	for (struct stream *s = out->streams; s != NULL; s = s->next) {
+		if (on)
+			ev_io_start(out->loop, &s->watcher);
+		else
+			ev_io_stop(out->loop, &s->watcher);
+	}
+}
+
+static int open_stream(struct output *out, const struct worker *w, int dest,
+		       int *write_end)
+{
+	struct stream *s = calloc(1, sizeof(*s));
+	int fds[2];
+
+	if (s == NULL)
+		return -1;
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		free(s);
+		return -1;
+	}
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	*s = (struct stream){.out = out, .w = w, .dest = dest};
+	/* A worker's colour is its place in the table: stable for a run. */
+	s->prefix_index = (int)(w - out->workers);
+	ev_io_init(&s->watcher, readable_cb, fds[0], EV_READ);
+	s->watcher.data = s;
+	if (!out->paused)
+		ev_io_start(out->loop, &s->watcher);
+	s->next = out->streams;
+	out->streams = s;
+	*write_end = fds[1];
+	return 0;
+}
+
+int output_attach(struct output *out, const struct worker *w, int fds[2])
+{
+	if (open_stream(out, w, 1, &fds[0]) == -1)
+		return -1;
+	if (open_stream(out, w, 2, &fds[1]) == -1) {
+		close(fds[0]);
+		return -1;
+	}
+	return 0;
+}
+
+void output_drain(struct output *out)
+{
+	while (out->streams != NULL) {
+		struct stream *s = out->streams;
+		ssize_t n;
+
+		/* A writer may still hold the pipe (a process outside
+		 * aiorun's tree): what it has written is taken, then the
+		 * stream ends here. */
+		while ((n = read_some(s)) > 0)
+			;
+		close_stream(s);
+	}
+	submit(out, 1);
+	submit(out, 2);
+}
+
+void output_destroy(struct output *out)
+{
+	if (out == NULL)
+		return;
+	while (out->streams != NULL)
+		close_stream(out->streams);
+	for (int fd = 1; fd <= 2; fd++)
+		free(out->open[fd]);
+	free(out);
+}

@@ -1,0 +1,58 @@
+/* Captured output: each worker's standard output and error come through
+ * pipes, are cut into lines, prefixed with the worker's name, and written
+ * to aiorun's own standard output and error by the helper pool.
+ *
+ * Rules (SPEC section 6): every write carries whole lines only, at most
+ * 4 KiB of them unless one line is longer; a line over 16 KiB is cut into
+ * pieces, each written as a line; a last line without a newline gets one;
+ * each stream keeps its order; nothing a worker wrote is lost. When the
+ * writes fall behind (a slow reader of aiorun's output), aiorun stops
+ * reading the pipes, so that the workers block instead of aiorun's memory
+ * growing. */
+#ifndef AIORUN_OUTPUT_H
+#define AIORUN_OUTPUT_H
+
+#include <ev.h>
+#include <stdbool.h>
+
+#include "pool.h"
+#include "worker.h"
+
+struct output;
+
+enum output_mode {
+	OUTPUT_AUTO,
+	OUTPUT_ALWAYS,
+	OUTPUT_NEVER,
+};
+
+struct output_options {
+	enum output_mode prefix; /* auto: prefix what is captured */
+	enum output_mode colour; /* auto: on a terminal */
+	bool timestamps;
+};
+
+/* Output for WORKERS (their names set the padding), written through POOL.
+ * Returns NULL with errno set. */
+struct output *output_create(struct ev_loop *loop, struct pool *pool,
+			     const struct output_options *options,
+			     const struct worker *workers, size_t count);
+
+/* Before W is spawned: makes its two pipes and starts reading them. FDS
+ * receives the write ends, for the child's descriptors 1 and 2; the
+ * caller closes them once the child has them. Returns 0 or -1 with errno
+ * set. */
+int output_attach(struct output *out, const struct worker *w, int fds[2]);
+
+/* Reads every pipe to its end (or until no writer is left that could be
+ * waited for) and queues the rest of the lines, the last partial ones
+ * with a newline. Call once every process is gone; the pool then writes
+ * it all out. */
+void output_drain(struct output *out);
+
+/* Bytes queued to the pool and not yet written. */
+size_t output_in_flight(const struct output *out);
+
+void output_destroy(struct output *out);
+
+#endif

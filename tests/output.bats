@@ -1,0 +1,106 @@
+#!/usr/bin/env bats
+# SPEC section 6: captured output is written line by line, whole, prefixed
+# with the worker's name padded to the longest, stdout and stderr apart,
+# nothing lost, and with back-pressure instead of unbounded memory.
+
+load helpers
+
+@test "lines are prefixed with the worker's name, padded to the longest name" {
+	run "$AIORUN" -q --stop-on none -w web='echo listening on 8080' -w longername='sleep 0.1; echo done'
+	[ "$status" -eq 0 ]
+	[ "$output" = "web        | listening on 8080
+longername | done" ]
+}
+
+@test "standard output and standard error stay apart" {
+	"$AIORUN" -q --stop-on none -w a='echo to-out; echo to-err >&2' -w b='echo b-out' >"$OUT" 2>"$ERR"
+	[ "$(sort "$OUT")" = "a | to-out
+b | b-out" ]
+	[ "$(cat "$ERR")" = "a | to-err" ]
+}
+
+@test "--prefix never writes the lines bare, still whole" {
+	run "$AIORUN" -q --prefix never --stop-on none -w a='echo one' -w b='sleep 0.1; echo two'
+	[ "$status" -eq 0 ]
+	[ "$output" = "one
+two" ]
+}
+
+@test "--prefix always captures and names even a lone PROGRAM" {
+	run "$AIORUN" -q --prefix always -- sh -c 'echo solo'
+	[ "$status" -eq 0 ]
+	[ "$output" = "main | solo" ]
+}
+
+@test "a last line without a newline is written, with one" {
+	"$AIORUN" -q -w a='printf "no newline"' >"$OUT"
+	[ "$(cat "$OUT")" = "a | no newline" ]
+	[ "$(tail -c 1 "$OUT" | od -An -c | tr -d ' ')" = '\n' ]
+}
+
+@test "partial writes are joined into one line" {
+	run "$AIORUN" -q -w a='printf "one "; sleep 0.1; printf "two "; sleep 0.1; printf "three\n"'
+	[ "$status" -eq 0 ]
+	[ "$output" = "a | one two three" ]
+}
+
+@test "a 100,000-byte line arrives whole, in pieces of 16 KiB each on a line" {
+	"$AIORUN" -q -w a='head -c 100000 /dev/zero | tr "\0" x; echo' >"$OUT"
+	# 6 pieces of 16384 bytes and one of 1696, each prefixed.
+	[ "$(wc -l <"$OUT")" -eq 7 ]
+	[ "$(cut -c5- "$OUT" | tr -d '\n' | wc -c)" -eq 100000 ]
+	[ "$(cut -c5- "$OUT" | tr -d '\nx' | wc -c)" -eq 0 ]
+	[ "$(head -n 1 "$OUT" | wc -c)" -eq $((4 + 16384 + 1)) ]
+}
+
+@test "4 workers x 20,000 lines: every line whole, none lost, each stream in order" {
+	local args=() i
+	for i in 1 2 3 4; do
+		args+=(-w "w$i=seq -f 'line %g of w$i' 20000")
+	done
+	"$AIORUN" -q --stop-on none "${args[@]}" >"$OUT"
+	[ "$(wc -l <"$OUT")" -eq 80000 ]
+	for i in 1 2 3 4; do
+		# Whole and in order: exactly the sequence, once.
+		diff <(grep "^w$i | " "$OUT") <(seq -f "w$i | line %g of w$i" 20000)
+	done
+	# Nothing else: no line mixed from two workers.
+	[ "$(grep -cvE '^w[1-4] \| line [0-9]+ of w[1-4]$' "$OUT")" -eq 0 ]
+}
+
+@test "SIGTERM mid-stream: line numbers consecutive, each worker's last line there" {
+	local producer='trap "echo last \$i; exit 0" TERM; i=0; while :; do i=$((i + 1)); echo $i; done'
+	start_aiorun -w p1="$producer" -w p2="$producer"
+	wait_for 10 grep -q '^p1 | 1000$' "$OUT"
+	wait_for 10 grep -q '^p2 | 1000$' "$OUT"
+	kill -TERM "$AIORUN_PID"
+	finish_aiorun
+	[ "$status" -eq 0 ]
+	for p in p1 p2; do
+		grep "^$p | " "$OUT" | cut -d' ' -f3- >"$T/$p"
+		last=$(tail -n 1 "$T/$p")
+		[[ "$last" =~ ^last\ [0-9]+$ ]]
+		n=${last#last }
+		k=$(tail -n 2 "$T/$p" | head -n 1)
+		# 1..k, consecutive, none lost, none doubled; then the trap's
+		# line, which may come after the count moved on to k + 1.
+		diff <(head -n -1 "$T/$p") <(seq "$k")
+		[ "$n" -eq "$k" ] || [ "$n" -eq $((k + 1)) ]
+	done
+}
+
+@test "a stalled reader: aiorun stops reading and stays under 64 MB while a worker writes 200 MB" {
+	command -v /usr/bin/time >/dev/null || skip "GNU time is not installed"
+	mkfifo "$T/fifo"
+	# The reader stalls for two seconds, then reads everything.
+	(sleep 2; wc -c) <"$T/fifo" >"$T/count" &
+	reader=$!
+	/usr/bin/time -f '%M' -o "$T/maxrss" "$AIORUN" -q -w big='head -c 200000000 /dev/zero | tr "\0" x | fold -w 99' >"$T/fifo"
+	wait "$reader"
+	# 200,000,000 bytes in lines of 99, each with "big | " and a newline.
+	lines=$((200000000 / 99 + 1))
+	[ "$(cat "$T/count")" -eq $((200000000 + lines * 6 + lines)) ] ||
+		[ "$(cat "$T/count")" -eq $((200000000 + lines * 6)) ]
+	echo "max RSS: $(cat "$T/maxrss") KiB"
+	[ "$(cat "$T/maxrss")" -lt 65536 ]
+}
