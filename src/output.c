@@ -10,22 +10,31 @@
 
 #include "log.h"
 
-/* PIPE_BUF: a write of at most this much to a pipe is atomic. */
-#define BATCH_MAX 4096
+/* PIPE_BUF: a write of at most this much to a pipe is atomic, so no
+ * write carries more than this of whole lines (unless one line is
+ * longer). */
+#define WRITE_MAX 4096
+/* What one pool job carries: many writes, to keep the jobs few. */
+#define BATCH_MAX (64 * 1024)
+#define BATCH_WRITES 64
 /* Longer lines are cut into pieces of this size. */
 #define LINE_MAX_BYTES 16384
-/* What one read takes from a pipe. */
-#define READ_SIZE 65536
+/* What one read takes from a pipe, and the size asked of each pipe. */
+#define READ_SIZE (256 * 1024)
+#define PIPE_SIZE (1024 * 1024)
 /* Back-pressure: reading stops above HIGH bytes queued, resumes below LOW. */
 #define IN_FLIGHT_HIGH (1024 * 1024)
 #define IN_FLIGHT_LOW (256 * 1024)
 
-/* A run of whole lines for one of aiorun's descriptors: one write. */
+/* Whole lines for one of aiorun's descriptors, cut into writes of at most
+ * WRITE_MAX bytes (a longer line is a write of its own). */
 struct batch {
 	struct pool_job job;
 	struct output *out;
 	int fd;
 	size_t len, cap;
+	size_t ends[BATCH_WRITES]; /* where each write ends */
+	int writes;                /* ends used; the last is still open */
 	char data[];
 };
 
@@ -33,7 +42,9 @@ struct stream {
 	struct output *out;
 	const struct worker *w;
 	int prefix_index;
-	int dest; /* 1 or 2 */
+	int dest;         /* 1 or 2 */
+	char prefix[320]; /* "name   | ", coloured or empty */
+	size_t prefix_len;
 	struct ev_io watcher;
 	char *line; /* the partial line so far */
 	size_t len, cap;
@@ -96,13 +107,12 @@ size_t output_in_flight(const struct output *out)
 
 /* Writing, on a pool thread ---------------------------------------------- */
 
-static void write_batch(struct pool_job *job)
+static void write_all(int fd, const char *data, size_t len)
 {
-	struct batch *b = (struct batch *)job;
 	size_t done = 0;
 
-	while (done < b->len) {
-		ssize_t n = write(b->fd, b->data + done, b->len - done);
+	while (done < len) {
+		ssize_t n = write(fd, data + done, len - done);
 
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -111,6 +121,19 @@ static void write_batch(struct pool_job *job)
 		if (n <= 0)
 			break;
 		done += (size_t)n;
+	}
+}
+
+static void write_batch(struct pool_job *job)
+{
+	struct batch *b = (struct batch *)job;
+	size_t start = 0;
+
+	for (int i = 0; i <= b->writes && start < b->len; i++) {
+		size_t end = i < b->writes ? b->ends[i] : b->len;
+
+		write_all(b->fd, b->data + start, end - start);
+		start = end;
 	}
 }
 
@@ -148,13 +171,17 @@ static void submit(struct output *out, int fd)
 		set_reading(out, false);
 }
 
-/* Room for LEN more bytes in FD's open batch, which is submitted first if
- * it is full: whole lines only go into one write. */
+/* Room for one line of LEN bytes in FD's open batch. The line starts a
+ * new write when the current one would pass WRITE_MAX, and a new batch
+ * when the batch is full. */
 static char *reserve(struct output *out, int fd, size_t len)
 {
 	struct batch *b = out->open[fd];
+	size_t write_start;
 
-	if (b != NULL && b->len + len > b->cap)
+	if (b != NULL && (b->len + len > b->cap ||
+			  (b->writes == BATCH_WRITES - 1 &&
+			   b->len - b->ends[b->writes - 1] + len > WRITE_MAX)))
 		submit(out, fd);
 	b = out->open[fd];
 	if (b == NULL) {
@@ -162,9 +189,16 @@ static char *reserve(struct output *out, int fd, size_t len)
 
 		if ((b = malloc(sizeof(*b) + cap)) == NULL)
 			return NULL;
-		*b = (struct batch){.out = out, .fd = fd, .cap = cap};
+		b->out = out;
+		b->fd = fd;
+		b->len = 0;
+		b->cap = cap;
+		b->writes = 0;
 		out->open[fd] = b;
 	}
+	write_start = b->writes > 0 ? b->ends[b->writes - 1] : 0;
+	if (b->len > write_start && b->len - write_start + len > WRITE_MAX)
+		b->ends[b->writes++] = b->len;
 	b->len += len;
 	return b->data + b->len - len;
 }
@@ -190,34 +224,27 @@ static const char *timestamp(struct output *out)
 static void emit(struct stream *s, const char *text, size_t len)
 {
 	struct output *out = s->out;
-	char head[512];
-	int head_len = 0;
+	char stamp[64];
+	size_t stamp_len = 0;
 	char *dest;
 
 	if (out->options.timestamps) {
 		struct timespec now;
 
 		clock_gettime(CLOCK_REALTIME, &now);
-		head_len = snprintf(head, sizeof(head), "%s.%03ld ",
-				    timestamp(out), now.tv_nsec / 1000000);
+		stamp_len =
+			(size_t)snprintf(stamp, sizeof(stamp), "%s.%03ld ",
+					 timestamp(out), now.tv_nsec / 1000000);
 	}
-	if (out->prefix && out->colour[s->dest])
-		head_len += snprintf(head + head_len, sizeof(head) - head_len,
-				     "%s%-*s |\033[0m ",
-				     colours[s->prefix_index % COLOUR_COUNT],
-				     out->width, s->w->name);
-	else if (out->prefix)
-		head_len += snprintf(head + head_len, sizeof(head) - head_len,
-				     "%-*s | ", out->width, s->w->name);
-
-	dest = reserve(out, s->dest, (size_t)head_len + len + 1);
+	dest = reserve(out, s->dest, stamp_len + s->prefix_len + len + 1);
 	if (dest == NULL) {
 		log_warn("output of %s: a line lost", s->w->name);
 		return;
 	}
-	memcpy(dest, head, (size_t)head_len);
-	memcpy(dest + head_len, text, len);
-	dest[head_len + len] = '\n';
+	memcpy(dest, stamp, stamp_len);
+	memcpy(dest + stamp_len, s->prefix, s->prefix_len);
+	memcpy(dest + stamp_len + s->prefix_len, text, len);
+	dest[stamp_len + s->prefix_len + len] = '\n';
 }
 
 /* Cuts S's pending bytes into lines; keeps the last partial one, unless it
@@ -328,9 +355,20 @@ static int open_stream(struct output *out, const struct worker *w, int dest,
 		return -1;
 	}
 	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	/* A larger pipe lets a fast writer run longer between wake-ups of
+	 * aiorun; what the kernel refuses (pipe-max-size) is no matter. */
+	fcntl(fds[0], F_SETPIPE_SZ, PIPE_SIZE);
 	*s = (struct stream){.out = out, .w = w, .dest = dest};
 	/* A worker's colour is its place in the table: stable for a run. */
 	s->prefix_index = (int)(w - out->workers);
+	if (out->prefix && out->colour[dest])
+		snprintf(s->prefix, sizeof(s->prefix), "%s%-*s |\033[0m ",
+			 colours[s->prefix_index % COLOUR_COUNT], out->width,
+			 w->name);
+	else if (out->prefix)
+		snprintf(s->prefix, sizeof(s->prefix), "%-*s | ", out->width,
+			 w->name);
+	s->prefix_len = strlen(s->prefix);
 	ev_io_init(&s->watcher, readable_cb, fds[0], EV_READ);
 	s->watcher.data = s;
 	if (!out->paused)
