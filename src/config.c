@@ -622,6 +622,8 @@ static struct worker *add_worker(struct settings *s, const char *name,
 		.restart_max_delay = 30,
 		.start_limit = 5,
 		.start_interval = 10,
+		.log_max_size = 10 * 1024 * 1024,
+		.log_keep = 5,
 		.origin = config_strdup(s, origin),
 	};
 	return w;
@@ -774,6 +776,28 @@ static int set_waits(struct settings *s, struct worker *w, const char *value)
 	return parse_bool(value, &w->waits_for);
 }
 
+static int set_log_file(struct settings *s, struct worker *w, const char *value)
+{
+	w->log_file = config_strdup(s, value);
+	return value[0] == '\0' ? -1 : 0;
+}
+
+static int set_log_max_size(struct settings *s, struct worker *w,
+			    const char *value)
+{
+	(void)s;
+	return parse_size(value, &w->log_max_size);
+}
+
+static int set_log_keep(struct settings *s, struct worker *w, const char *value)
+{
+	const char *errstr;
+
+	(void)s;
+	w->log_keep = (int)strtonum(value, 0, 1000, &errstr);
+	return errstr == NULL ? 0 : -1;
+}
+
 static const struct worker_key {
 	const char *name;
 	const char *what;
@@ -791,6 +815,9 @@ static const struct worker_key {
 	{"stop-signal", "signal", set_worker_stop_signal},
 	{"grace", "duration", set_worker_grace},
 	{"shutdown-waits-for", "boolean", set_waits},
+	{"log-file", "file name", set_log_file},
+	{"log-max-size", "size (bytes, or with K, M or G)", set_log_max_size},
+	{"log-keep", "count (0-1000)", set_log_keep},
 };
 
 int config_set_worker_key(struct settings *s, struct worker *w, const char *key,

@@ -111,8 +111,10 @@ static struct ev_loop *open_loop(const struct settings *s)
  * workers, every line is captured. */
 static bool captures_output(const struct settings *s)
 {
-	return s->worker_count > 1 || !s->workers[0].is_main ||
-	       s->output.prefix == OUTPUT_ALWAYS;
+	if (s->worker_count > 1 || !s->workers[0].is_main ||
+	    s->output.prefix == OUTPUT_ALWAYS)
+		return true;
+	return s->workers[0].log_file != NULL;
 }
 
 static int run(struct settings *s)
@@ -151,7 +153,7 @@ static int run(struct settings *s)
 	if (captures_output(s) &&
 	    (output = output_create(loop, pool, &s->output, s->workers,
 				    s->worker_count)) == NULL) {
-		log_err("cannot start");
+		/* output_create has said why. */
 		goto destroy_pool;
 	}
 	if ((sup = supervisor_create(loop, s, output)) == NULL) {

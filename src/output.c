@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,11 +32,25 @@
 struct batch {
 	struct pool_job job;
 	struct output *out;
-	int fd;
+	struct sink *sink;
 	size_t len, cap;
 	size_t ends[BATCH_WRITES]; /* where each write ends */
 	int writes;                /* ends used; the last is still open */
+	bool last;                 /* a log file's last: sync and close */
 	char data[];
+};
+
+/* Where lines go: aiorun's standard output or error, or a worker's log
+ * file. Only the sink's lane touches its descriptor and size, one job at
+ * a time, on a pool thread. */
+struct sink {
+	struct pool_lane lane;
+	struct batch *open; /* being filled */
+	int fd;
+	/* A log file: */
+	const char *path;
+	long long size, max_size; /* rotated before passing max_size */
+	int keep;                 /* old files kept: path.1 ... path.keep */
 };
 
 struct stream {
@@ -43,6 +58,7 @@ struct stream {
 	const struct worker *w;
 	int prefix_index;
 	int dest;         /* 1 or 2 */
+	struct sink *log; /* the worker's log file, or NULL */
 	char prefix[320]; /* "name   | ", coloured or empty */
 	size_t prefix_len;
 	struct ev_io watcher;
@@ -58,8 +74,9 @@ struct output {
 	bool prefix, colour[3];
 	int width;                    /* of the longest name */
 	const struct worker *workers; /* for each one's colour */
-	struct pool_lane lanes[3];
-	struct batch *open[3]; /* being filled, per descriptor */
+	struct sink std[3];           /* [1] stdout, [2] stderr */
+	struct sink **logs;           /* per worker, or NULL */
+	size_t worker_count;
 	struct stream *streams;
 	size_t in_flight;
 	bool paused;
@@ -72,6 +89,8 @@ static const char *const colours[] = {
 };
 #define COLOUR_COUNT (sizeof(colours) / sizeof(colours[0]))
 
+static struct sink *open_log(const struct worker *w);
+
 static bool mode_on(enum output_mode mode, bool automatic)
 {
 	return mode == OUTPUT_ALWAYS || (mode == OUTPUT_AUTO && automatic);
@@ -83,8 +102,10 @@ struct output *output_create(struct ev_loop *loop, struct pool *pool,
 {
 	struct output *out = calloc(1, sizeof(*out));
 
-	if (out == NULL)
+	if (out == NULL) {
+		log_err("cannot capture output");
 		return NULL;
+	}
 	out->loop = loop;
 	out->pool = pool;
 	out->options = *options;
@@ -94,10 +115,47 @@ struct output *output_create(struct ev_loop *loop, struct pool *pool,
 			mode_on(options->colour,
 				isatty(fd) && getenv("NO_COLOR") == NULL);
 	out->workers = workers;
+	out->worker_count = count;
+	out->std[1].fd = 1;
+	out->std[2].fd = 2;
 	for (size_t i = 0; i < count; i++)
 		if ((int)strlen(workers[i].name) > out->width)
 			out->width = (int)strlen(workers[i].name);
+	if ((out->logs = calloc(count + 1, sizeof(*out->logs))) == NULL) {
+		log_err("cannot capture output");
+		free(out);
+		return NULL;
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (workers[i].log_file != NULL &&
+		    (out->logs[i] = open_log(&workers[i])) == NULL) {
+			log_err("%s", workers[i].log_file);
+			output_destroy(out);
+			return NULL;
+		}
+	}
 	return out;
+}
+
+/* Opened here, on the loop's thread, so that a bad path stops the start. */
+static struct sink *open_log(const struct worker *w)
+{
+	struct sink *log = calloc(1, sizeof(*log));
+	struct stat st;
+
+	if (log == NULL)
+		return NULL;
+	log->path = w->log_file;
+	log->max_size = w->log_max_size;
+	log->keep = w->log_keep;
+	log->fd = open(w->log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+		       0644);
+	if (log->fd == -1) {
+		free(log);
+		return NULL;
+	}
+	log->size = fstat(log->fd, &st) == 0 ? (long long)st.st_size : 0;
+	return log;
 }
 
 size_t output_in_flight(const struct output *out)
@@ -124,15 +182,78 @@ static void write_all(int fd, const char *data, size_t len)
 	}
 }
 
+/* Moves path to path.1, path.1 to path.2, ... dropping what is past
+ * KEEP, and opens a new path. */
+static void rotate(struct sink *log)
+{
+	char from[4096], to[4096];
+
+	close(log->fd);
+	for (int i = log->keep; i >= 1; i--) {
+		if (i > 1)
+			snprintf(from, sizeof(from), "%s.%d", log->path, i - 1);
+		else
+			snprintf(from, sizeof(from), "%s", log->path);
+		snprintf(to, sizeof(to), "%s.%d", log->path, i);
+		rename(from, to);
+	}
+	log->fd =
+		open(log->path,
+		     O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+	log->size = 0;
+}
+
+/* Appends whole lines, rotating first whenever the next line would take
+ * the file past its size; a line longer than that goes alone. */
+static void write_log(struct sink *log, const char *data, size_t len)
+{
+	size_t start = 0;
+
+	while (start < len && log->fd >= 0) {
+		size_t end = start,
+		       room = log->size < log->max_size
+				      ? (size_t)(log->max_size - log->size)
+				      : 0;
+
+		while (end < len) {
+			const char *nl = memchr(data + end, '\n', len - end);
+			size_t next = nl ? (size_t)(nl - data) + 1 : len;
+
+			if (next - start > room && end > start)
+				break;
+			end = next;
+			if (next - start > room)
+				break;
+		}
+		if (end - start > room && log->size > 0) {
+			rotate(log);
+			continue;
+		}
+		write_all(log->fd, data + start, end - start);
+		log->size += (long long)(end - start);
+		start = end;
+	}
+}
+
 static void write_batch(struct pool_job *job)
 {
 	struct batch *b = (struct batch *)job;
+	struct sink *sink = b->sink;
 	size_t start = 0;
 
+	if (sink->path != NULL) {
+		write_log(sink, b->data, b->len);
+		if (b->last && sink->fd >= 0) {
+			fsync(sink->fd);
+			close(sink->fd);
+			sink->fd = -1;
+		}
+		return;
+	}
 	for (int i = 0; i <= b->writes && start < b->len; i++) {
 		size_t end = i < b->writes ? b->ends[i] : b->len;
 
-		write_all(b->fd, b->data + start, end - start);
+		write_all(sink->fd, b->data + start, end - start);
 		start = end;
 	}
 }
@@ -150,16 +271,16 @@ static void batch_done(struct pool_job *job)
 		set_reading(out, true);
 }
 
-static void submit(struct output *out, int fd)
+static void submit(struct output *out, struct sink *sink)
 {
-	struct batch *b = out->open[fd];
+	struct batch *b = sink->open;
 
-	if (b == NULL || b->len == 0)
+	if (b == NULL || (b->len == 0 && !b->last))
 		return;
-	out->open[fd] = NULL;
+	sink->open = NULL;
 	b->job.run = write_batch;
 	b->job.done = batch_done;
-	b->job.lane = &out->lanes[fd];
+	b->job.lane = &sink->lane;
 	out->in_flight += b->len;
 	if (pool_submit(out->pool, &b->job) == -1) {
 		/* No thread: write it here rather than lose it. */
@@ -171,30 +292,31 @@ static void submit(struct output *out, int fd)
 		set_reading(out, false);
 }
 
-/* Room for one line of LEN bytes in FD's open batch. The line starts a
+/* Room for one line of LEN bytes in SINK's open batch. The line starts a
  * new write when the current one would pass WRITE_MAX, and a new batch
  * when the batch is full. */
-static char *reserve(struct output *out, int fd, size_t len)
+static char *reserve(struct output *out, struct sink *sink, size_t len)
 {
-	struct batch *b = out->open[fd];
+	struct batch *b = sink->open;
 	size_t write_start;
 
 	if (b != NULL && (b->len + len > b->cap ||
 			  (b->writes == BATCH_WRITES - 1 &&
 			   b->len - b->ends[b->writes - 1] + len > WRITE_MAX)))
-		submit(out, fd);
-	b = out->open[fd];
+		submit(out, sink);
+	b = sink->open;
 	if (b == NULL) {
 		size_t cap = len > BATCH_MAX ? len : BATCH_MAX;
 
 		if ((b = malloc(sizeof(*b) + cap)) == NULL)
 			return NULL;
 		b->out = out;
-		b->fd = fd;
+		b->sink = sink;
 		b->len = 0;
 		b->cap = cap;
 		b->writes = 0;
-		out->open[fd] = b;
+		b->last = false;
+		sink->open = b;
 	}
 	write_start = b->writes > 0 ? b->ends[b->writes - 1] : 0;
 	if (b->len > write_start && b->len - write_start + len > WRITE_MAX)
@@ -236,7 +358,8 @@ static void emit(struct stream *s, const char *text, size_t len)
 			(size_t)snprintf(stamp, sizeof(stamp), "%s.%03ld ",
 					 timestamp(out), now.tv_nsec / 1000000);
 	}
-	dest = reserve(out, s->dest, stamp_len + s->prefix_len + len + 1);
+	dest = reserve(out, &out->std[s->dest],
+		       stamp_len + s->prefix_len + len + 1);
 	if (dest == NULL) {
 		log_warn("output of %s: a line lost", s->w->name);
 		return;
@@ -245,6 +368,14 @@ static void emit(struct stream *s, const char *text, size_t len)
 	memcpy(dest + stamp_len, s->prefix, s->prefix_len);
 	memcpy(dest + stamp_len + s->prefix_len, text, len);
 	dest[stamp_len + s->prefix_len + len] = '\n';
+
+	/* The log file has the worker's lines alone: no name. */
+	if (s->log != NULL &&
+	    (dest = reserve(out, s->log, stamp_len + len + 1)) != NULL) {
+		memcpy(dest, stamp, stamp_len);
+		memcpy(dest + stamp_len, text, len);
+		dest[stamp_len + len] = '\n';
+	}
 }
 
 /* Cuts S's pending bytes into lines; keeps the last partial one, unless it
@@ -324,11 +455,15 @@ static void readable_cb(struct ev_loop *loop, struct ev_io *w, int revents)
 	struct output *out = s->out;
 	int dest = s->dest;
 
+	struct sink *log = s->log;
+
 	(void)loop;
 	(void)revents;
 	if (read_some(s) == 0)
 		close_stream(s);
-	submit(out, dest);
+	submit(out, &out->std[dest]);
+	if (log != NULL)
+		submit(out, log);
 }
 
 static void set_reading(struct output *out, bool on)
@@ -359,6 +494,7 @@ static int open_stream(struct output *out, const struct worker *w, int dest,
 	 * aiorun; what the kernel refuses (pipe-max-size) is no matter. */
 	fcntl(fds[0], F_SETPIPE_SZ, PIPE_SIZE);
 	*s = (struct stream){.out = out, .w = w, .dest = dest};
+	s->log = out->logs[w - out->workers];
 	/* A worker's colour is its place in the table: stable for a run. */
 	s->prefix_index = (int)(w - out->workers);
 	if (out->prefix && out->colour[dest])
@@ -403,8 +539,17 @@ void output_drain(struct output *out)
 			;
 		close_stream(s);
 	}
-	submit(out, 1);
-	submit(out, 2);
+	submit(out, &out->std[1]);
+	submit(out, &out->std[2]);
+	/* Each log file's last job syncs and closes it. */
+	for (size_t i = 0; i < out->worker_count; i++) {
+		struct sink *log = out->logs[i];
+
+		if (log == NULL || reserve(out, log, 0) == NULL)
+			continue;
+		log->open->last = true;
+		submit(out, log);
+	}
 }
 
 void output_destroy(struct output *out)
@@ -414,6 +559,15 @@ void output_destroy(struct output *out)
 	while (out->streams != NULL)
 		close_stream(out->streams);
 	for (int fd = 1; fd <= 2; fd++)
-		free(out->open[fd]);
+		free(out->std[fd].open);
+	for (size_t i = 0; i < out->worker_count; i++) {
+		if (out->logs[i] == NULL)
+			continue;
+		free(out->logs[i]->open);
+		if (out->logs[i]->fd >= 0)
+			close(out->logs[i]->fd);
+		free(out->logs[i]);
+	}
+	free(out->logs);
 	free(out);
 }

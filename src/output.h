@@ -32,8 +32,9 @@ struct output_options {
 	bool timestamps;
 };
 
-/* Output for WORKERS (their names set the padding), written through POOL.
- * Returns NULL with errno set. */
+/* Output for WORKERS (their names set the padding), written through POOL,
+ * with their log files opened. Returns NULL after saying why (a log file
+ * that cannot be opened, say). */
 struct output *output_create(struct ev_loop *loop, struct pool *pool,
 			     const struct output_options *options,
 			     const struct worker *workers, size_t count);

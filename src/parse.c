@@ -104,6 +104,39 @@ const char *signal_name(int signo)
 	return other;
 }
 
+int parse_size(const char *text, long long *bytes)
+{
+	static const struct {
+		const char *suffix;
+		long long scale;
+	} units[] = {
+		{"", 1},           {"B", 1},          {"K", 1LL << 10},
+		{"KB", 1LL << 10}, {"M", 1LL << 20},  {"MB", 1LL << 20},
+		{"G", 1LL << 30},  {"GB", 1LL << 30},
+	};
+	size_t digits = strspn(text, "0123456789");
+	char number[16];
+	const char *errstr;
+	long long value;
+
+	if (digits == 0 || digits >= sizeof(number))
+		return -1;
+	memcpy(number, text, digits);
+	number[digits] = '\0';
+	value = strtonum(number, 1, 1LL << 40, &errstr);
+	if (errstr != NULL)
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(text + digits, units[i].suffix) != 0)
+			continue;
+		if (value > (1LL << 40) / units[i].scale)
+			return -1;
+		*bytes = value * units[i].scale;
+		return 0;
+	}
+	return -1;
+}
+
 int parse_exit_code(const char *text)
 {
 	const char *errstr;

@@ -29,6 +29,11 @@ int parse_signal(const char *text);
  * valid until the next call with a nameless signal from the same thread. */
 const char *signal_name(int signo);
 
+/* A size in bytes: "1048576", or with a unit: "512K", "10MB", "1G" (K, M,
+ * G, each optionally followed by B; powers of 1024). At least 1, at most
+ * 1 TiB. Returns 0 and stores it, or -1. */
+int parse_size(const char *text, long long *bytes);
+
 /* 0..255. Returns the code or -1. */
 int parse_exit_code(const char *text);
 

@@ -40,6 +40,9 @@ struct worker {
 	int start_limit;          /* more starts than this within... */
 	double start_interval;    /* ...this many seconds: given up */
 	const char *origin;       /* where it was declared, for messages */
+	const char *log_file;     /* a copy of its output, or NULL */
+	long long log_max_size;   /* rotated before it grows past this */
+	int log_keep;             /* old files kept */
 
 	/* Built before the first fork. */
 	char *path;     /* argv[0] resolved against PATH */

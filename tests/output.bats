@@ -104,3 +104,34 @@ two" ]
 	echo "max RSS: $(cat "$T/maxrss") KiB"
 	[ "$(cat "$T/maxrss")" -lt 65536 ]
 }
+
+@test "a log file is rotated at its size limit, keeping log-keep old files" {
+	cat >"$T/aiorun.conf" <<CONF
+[worker:app]
+command = seq 1 2000; echo err >&2
+log-file = $T/app.log
+log-max-size = 1K
+log-keep = 2
+CONF
+	run "$AIORUN" -q -c "$T/aiorun.conf"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "app | 1" ]
+	[ -e "$T/app.log.1" ] && [ -e "$T/app.log.2" ] && [ ! -e "$T/app.log.3" ]
+	for f in "$T/app.log" "$T/app.log.1" "$T/app.log.2"; do
+		[ "$(wc -c <"$f")" -le 1024 ]
+	done
+	# The three files hold the last lines, whole and in order, without
+	# the name; standard error goes there too.
+	cat "$T/app.log.2" "$T/app.log.1" "$T/app.log" >"$T/all"
+	[ "$(tail -n 1 "$T/all")" = "err" ]
+	n=$(($(wc -l <"$T/all") - 1))
+	diff <(head -n -1 "$T/all") <(seq $((2001 - n)) 2000)
+}
+
+@test "a log file that cannot be opened stops the start: 71" {
+	printf '[worker:app]\ncommand = touch "$T/started"\nlog-file = %s/no/such/dir/app.log\n' "$T" >"$T/aiorun.conf"
+	run "$AIORUN" -c "$T/aiorun.conf"
+	[ "$status" -eq 71 ]
+	[ "$output" = "aiorun: $T/no/such/dir/app.log: No such file or directory" ]
+	[ ! -e "$T/started" ]
+}

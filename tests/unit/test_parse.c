@@ -108,6 +108,24 @@ static void test_exit_codes(void)
 	CHECK(parse_exit_mapping("123456789", &from, &to) == -1);
 }
 
+static void test_sizes(void)
+{
+	long long bytes = 0;
+	const char *bad[] = {"",     "0",     "-1",
+			     "1T",   "1 K",   "K",
+			     "1.5M", "2000G", "99999999999999999"};
+
+	CHECK(parse_size("1", &bytes) == 0 && bytes == 1);
+	CHECK(parse_size("1024", &bytes) == 0 && bytes == 1024);
+	CHECK(parse_size("512K", &bytes) == 0 && bytes == 512 * 1024);
+	CHECK(parse_size("10MB", &bytes) == 0 && bytes == 10 * 1024 * 1024);
+	CHECK(parse_size("10mb", &bytes) == 0 && bytes == 10 * 1024 * 1024);
+	CHECK(parse_size("1G", &bytes) == 0 && bytes == 1LL << 30);
+	CHECK(parse_size("7B", &bytes) == 0 && bytes == 7);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(parse_size(bad[i], &bytes) == -1);
+}
+
 static void test_bools_and_backends(void)
 {
 	const char *truths[] = {"yes", "YES", "true", "on", "1"};
@@ -150,6 +168,7 @@ int main(void)
 	test_durations();
 	test_signals();
 	test_exit_codes();
+	test_sizes();
 	test_bools_and_backends();
 	test_wait_statuses();
 	return check_summary();
