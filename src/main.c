@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -117,6 +118,20 @@ static bool captures_output(const struct settings *s)
 	return s->workers[0].log_file != NULL;
 }
 
+/* Each captured worker holds two pipes open in aiorun for as long as it
+ * runs: a thousand workers pass the usual soft limit of 1024 descriptors.
+ * The soft limit goes up to the hard one; workers inherit it. */
+static void raise_fd_limit(void)
+{
+	struct rlimit limit;
+
+	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 &&
+	    limit.rlim_cur < limit.rlim_max) {
+		limit.rlim_cur = limit.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &limit);
+	}
+}
+
 static int run(struct settings *s)
 {
 	struct supervisor *sup = NULL;
@@ -150,6 +165,8 @@ static int run(struct settings *s)
 		log_err("cannot start");
 		goto remove_pidfile;
 	}
+	if (captures_output(s))
+		raise_fd_limit();
 	if (captures_output(s) &&
 	    (output = output_create(loop, pool, &s->output, s->workers,
 				    s->worker_count)) == NULL) {

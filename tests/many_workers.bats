@@ -33,3 +33,15 @@ running_sleeps() {
 		gone "$pid"
 	done
 }
+
+@test "600 captured workers start under a soft limit of 1024 descriptors" {
+	[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -gt 2000 ] ||
+		skip "the hard limit on descriptors is too low to raise"
+	local args=() i
+	for i in $(seq 600); do
+		args+=(-w "w$i=echo up")
+	done
+	run bash -c 'ulimit -Sn 1024 && exec "$@"' sh "$AIORUN" -q "${args[@]}"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -c '| up$')" -eq 600 ]
+}
