@@ -107,9 +107,9 @@ three" ]
 
 @test "config workers combine with -w and a PROGRAM" {
 	printf '[worker:fromfile]\ncommand = echo file\n' >"$T/aiorun.conf"
-	run "$AIORUN" -q --stop-on none -c "$T/aiorun.conf" -w fromcli='sleep 0.1; echo cli' -- sh -c 'sleep 0.3; echo program'
+	run "$AIORUN" -q --stop-on none -c "$T/aiorun.conf" -w fromcli='echo cli' -- sh -c 'sleep 0.3; echo program'
 	[ "$status" -eq 0 ]
-	[ "$output" = "fromfile | file
-fromcli  | cli
+	[ "$(echo "$output" | sort)" = "fromcli  | cli
+fromfile | file
 main     | program" ]
 }

@@ -9,11 +9,11 @@ load helpers
 # the web server
 web: echo "web $PORT"
 
-worker:   sleep 0.1; echo "worker $AIORUN_WORKER_NAME"
+worker:   echo "worker $AIORUN_WORKER_NAME"
 PROCFILE
 	PORT=5000 run "$AIORUN" -q -f "$T/Procfile"
 	[ "$status" -eq 0 ]
-	[ "$output" = "web    | web 5000
+	[ "$(echo "$output" | sort)" = "web    | web 5000
 worker | worker worker" ]
 }
 
@@ -41,8 +41,8 @@ env = OVER=worker
 CONF
 	OVER=outer run "$AIORUN" -q --prefix never --env-file "$T/env" -c "$T/aiorun.conf" -- sh -c 'sleep 0.2; echo "main $OVER"'
 	[ "$status" -eq 0 ]
-	[ "$output" = "plain|exported|with spaces|single|worker|
-main file" ]
+	[ "$(echo "$output" | sort)" = "main file
+plain|exported|with spaces|single|worker|" ]
 }
 
 @test "env-file can be set in the config file" {
