@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "notify.h"
 #include "output.h"
 #include "pool.h"
 #include "signals.h"
@@ -151,6 +152,8 @@ static int run(struct settings *s)
 		log_err("--pdeathsig");
 		goto remove_pidfile;
 	}
+	if (notify_init() == -1)
+		log_warn("NOTIFY_SOCKET: cannot notify the service manager");
 	if (become_reaper(s) == -1)
 		log_warn("cannot become a child subreaper; orphans will not "
 			 "be reaped");

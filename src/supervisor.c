@@ -13,6 +13,7 @@
 #include "children.h"
 #include "fsm.h"
 #include "log.h"
+#include "notify.h"
 #include "output.h"
 #include "parse.h"
 #include "signals.h"
@@ -61,6 +62,7 @@ struct supervisor {
 	struct ev_timer grace_timer;
 	struct ev_timer wait_timer;
 	struct ev_prepare orphan_scan;
+	struct ev_timer watchdog; /* WATCHDOG=1 to systemd */
 };
 
 static void post(struct supervisor *sup, struct input in);
@@ -349,6 +351,21 @@ static void start_hook(struct supervisor *sup)
 	ev_timer_start(sup->loop, &sup->hook_timer);
 }
 
+/* How long the shutdown may take, for systemd's stop timeout: the hook,
+ * the longest grace period, the wait for shutdown-waits-for workers when
+ * bounded, and a second to spare. */
+static unsigned long long shutdown_bound_usec(const struct supervisor *sup)
+{
+	double grace = sup->settings->grace;
+
+	for (size_t i = 0; i < sup->count; i++)
+		if (grace_of(sup, &sup->workers[i]) > grace)
+			grace = grace_of(sup, &sup->workers[i]);
+	return (unsigned long long)((sup->settings->grace + grace +
+				     sup->settings->wait_timeout + 1) *
+				    1e6);
+}
+
 static void begin_shutdown(struct supervisor *sup, const struct input *in)
 {
 	char cause[128];
@@ -365,6 +382,8 @@ static void begin_shutdown(struct supervisor *sup, const struct input *in)
 	}
 	log_info("Entering shutdown phase. (%s)",
 		 cause_text(sup, in, cause, sizeof(cause)));
+	notify_send("STOPPING=1\nSTATUS=Shutting down: %s", cause);
+	notify_send("EXTEND_TIMEOUT_USEC=%llu", shutdown_bound_usec(sup));
 
 	sup->stop_signal = sup->settings->stop_signal;
 	if (sup->stop_signal == 0)
@@ -469,6 +488,10 @@ static void orphan_scan_cb(struct ev_loop *loop, struct ev_prepare *watcher,
 
 static void finish(struct supervisor *sup)
 {
+	if (ev_is_active(&sup->watchdog)) {
+		ev_ref(sup->loop);
+		ev_timer_stop(sup->loop, &sup->watchdog);
+	}
 	ev_prepare_stop(sup->loop, &sup->orphan_scan);
 	ev_timer_stop(sup->loop, &sup->hook_timer);
 	ev_timer_stop(sup->loop, &sup->grace_timer);
@@ -811,6 +834,15 @@ static void wait_timer_cb(struct ev_loop *loop, struct ev_timer *timer,
 	post(timer->data, (struct input){.event = EVENT_WAIT_EXPIRED});
 }
 
+static void watchdog_cb(struct ev_loop *loop, struct ev_timer *timer,
+			int revents)
+{
+	(void)loop;
+	(void)timer;
+	(void)revents;
+	notify_send("WATCHDOG=1");
+}
+
 void supervisor_signal(int signo, void *data)
 {
 	struct supervisor *sup = data;
@@ -879,6 +911,7 @@ struct supervisor *supervisor_create(struct ev_loop *loop,
 	sup->wait_timer.data = sup;
 	ev_prepare_init(&sup->orphan_scan, orphan_scan_cb);
 	sup->orphan_scan.data = sup;
+	ev_init(&sup->watchdog, watchdog_cb);
 	return sup;
 }
 
@@ -950,6 +983,15 @@ int supervisor_start(struct supervisor *sup, int *exit_status)
 			return -1;
 		}
 	}
+	notify_send("READY=1\nSTATUS=Running %zu tasks", sup->count);
+	if (notify_watchdog_interval() > 0) {
+		double every = notify_watchdog_interval();
+
+		ev_timer_set(&sup->watchdog, every, every);
+		ev_timer_start(sup->loop, &sup->watchdog);
+		/* The pings must not keep the loop running by themselves. */
+		ev_unref(sup->loop);
+	}
 	return 0;
 }
 
@@ -967,6 +1009,10 @@ void supervisor_destroy(struct supervisor *sup)
 	ev_timer_stop(sup->loop, &sup->grace_timer);
 	ev_timer_stop(sup->loop, &sup->wait_timer);
 	ev_prepare_stop(sup->loop, &sup->orphan_scan);
+	if (ev_is_active(&sup->watchdog)) {
+		ev_ref(sup->loop);
+		ev_timer_stop(sup->loop, &sup->watchdog);
+	}
 	for (size_t i = 0; i < sup->count; i++)
 		ev_timer_stop(sup->loop, &sup->workers[i].restart_timer);
 	worker_finish(&sup->hook);

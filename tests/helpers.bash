@@ -23,6 +23,8 @@ teardown() {
 	if [ -n "${WRAPPER_PID:-}" ] && kill -0 "$WRAPPER_PID" 2>/dev/null; then
 		kill -KILL "$WRAPPER_PID" "${AIORUN_PID:-}" 2>/dev/null || true
 	fi
+	# A helper process a test started in the background (a listener).
+	[ -z "${LISTENER:-}" ] || kill "$LISTENER" 2>/dev/null || true
 	rm -rf "$T"
 }
 

@@ -9,6 +9,10 @@
  *   probe exec-with [ignore=SIG,...] [block=SIG,...] -- COMMAND...
  *       Runs COMMAND with those signals ignored and blocked, as a shell's
  *       background job or nohup would.
+ *   probe notify-listen PATH FILE
+ *       Binds a datagram socket at PATH and appends each message it gets
+ *       to FILE as one line, its newlines made spaces: a stand-in for
+ *       systemd's notification socket.
  *   probe status
  *       Prints its blocked and ignored signal sets (hex, as in
  *       /proc/PID/status), its open descriptors, whether it leads its
@@ -20,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static const int recorded[] = {SIGHUP,   SIGINT,  SIGQUIT, SIGUSR1, SIGUSR2,
@@ -139,8 +145,37 @@ static int exec_with(int argc, char **argv)
 	return 127;
 }
 
+static int notify_listen(const char *path, const char *file)
+{
+	struct sockaddr_un address = {.sun_family = AF_UNIX};
+	int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int out = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	char message[4096];
+
+	snprintf(address.sun_path, sizeof(address.sun_path), "%s", path);
+	if (sock == -1 || out == -1 ||
+	    bind(sock, (struct sockaddr *)&address, sizeof(address)) == -1) {
+		perror(path);
+		return 2;
+	}
+	for (;;) {
+		ssize_t n = recv(sock, message, sizeof(message) - 1, 0);
+
+		if (n <= 0)
+			continue;
+		for (ssize_t i = 0; i < n; i++)
+			if (message[i] == '\n')
+				message[i] = ' ';
+		message[n++] = '\n';
+		if (write(out, message, (size_t)n) < 0)
+			return 3;
+	}
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "notify-listen") == 0)
+		return notify_listen(argv[2], argv[3]);
 	if (argc >= 4 && strcmp(argv[1], "exec-with") == 0)
 		return exec_with(argc, argv);
 	if (argc >= 3 && strcmp(argv[1], "record") == 0) {
