@@ -195,6 +195,12 @@ static int set_timestamps(struct settings *s, const char *value)
 	return parse_bool(value, &s->output.timestamps);
 }
 
+static int set_listen_fds(struct settings *s, const char *value)
+{
+	s->listen_worker = value;
+	return config_valid_name(value) ? 0 : -1;
+}
+
 static int set_check(struct settings *s, const char *value)
 {
 	(void)value;
@@ -296,6 +302,8 @@ static const struct option_def options[] = {
 	 "value (auto, always, never)", set_color},
 	{"timestamps", KEY_LONG_ONLY + 12, false, FROM_ALL, "boolean",
 	 set_timestamps},
+	{"listen-fds", KEY_LONG_ONLY + 13, true, FROM_ALL, "worker name",
+	 set_listen_fds},
 	{"executor-workers", 'x', true, FROM_ALL, "thread count (1-64)",
 	 set_executor_workers},
 	{"backend", KEY_LONG_ONLY + 7, true, FROM_ALL,
@@ -342,6 +350,7 @@ static const char usage_text[] =
 	"      --prefix WHEN         auto, always or never: name each captured line\n"
 	"      --color WHEN          auto, always or never: colour the names\n"
 	"      --timestamps          put the time on each captured line\n"
+	"      --listen-fds NAME     the worker given systemd's sockets (main)\n"
 	"  -x, --executor-workers N  threads of the helper pool (online CPUs, at most 16)\n"
 	"      --backend NAME        auto, select, poll, epoll or io_uring\n"
 	"      --pidfile FILE        write and lock a PID file\n"
@@ -838,6 +847,14 @@ int config_set_worker_key(struct settings *s, struct worker *w, const char *key,
 
 /* Loading ---------------------------------------------------------------- */
 
+struct worker *find_worker(struct settings *s, const char *name)
+{
+	for (size_t i = 0; i < s->worker_count; i++)
+		if (strcmp(s->workers[i].name, name) == 0)
+			return &s->workers[i];
+	return NULL;
+}
+
 static int add_program(struct settings *s, char **program)
 {
 	struct worker *w = add_worker(s, "main", "PROGRAM");
@@ -916,6 +933,12 @@ int config_load(struct settings *s, int argc, char **argv, int *exit_status)
 	}
 	if (s->worker_count == 0) {
 		fputs(usage_text, stderr);
+		return -1;
+	}
+	if (s->listen_worker != NULL &&
+	    find_worker(s, s->listen_worker) == NULL) {
+		log_errx("--listen-fds: no worker named '%s'",
+			 s->listen_worker);
 		return -1;
 	}
 	return 0;

@@ -42,6 +42,7 @@ struct settings {
 	const char *config_file;
 	const char *procfile;
 	const char *env_file;
+	const char *listen_worker; /* gets LISTEN_FDS; NULL: main */
 	enum log_level log_level;
 	bool check;
 
@@ -67,6 +68,9 @@ int config_load(struct settings *s, int argc, char **argv, int *exit_status);
 void config_print(const struct settings *s);
 
 void config_free(struct settings *s);
+
+/* The worker named NAME, or NULL. */
+struct worker *find_worker(struct settings *s, const char *name);
 
 /* For the file readers (conffile.c). Each returns -1 after storing a
  * message in S->error that begins with ORIGIN. */

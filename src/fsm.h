@@ -39,6 +39,7 @@ enum sup_action {
 	ACTION_CANCEL_ORPHANS, /* stop signal to processes newly adopted */
 	ACTION_KILL_ORPHANS,   /* SIGKILL to processes newly adopted */
 	ACTION_FINISH,         /* leave the loop */
+	ACTION_ABANDON_OUTPUT, /* give up writing out the rest of the output */
 };
 
 struct fsm_step {

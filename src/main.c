@@ -4,6 +4,7 @@
 #include <ev.h>
 #include <fcntl.h>
 #include <libutil.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -110,13 +111,11 @@ static struct ev_loop *open_loop(const struct settings *s)
 
 /* A lone PROGRAM keeps aiorun's standard output and error untouched (a
  * terminal stays a terminal) unless --prefix always asks otherwise; with
- * workers, every line is captured. */
+ * workers (only they can have log files), every line is captured. */
 static bool captures_output(const struct settings *s)
 {
-	if (s->worker_count > 1 || !s->workers[0].is_main ||
-	    s->output.prefix == OUTPUT_ALWAYS)
-		return true;
-	return s->workers[0].log_file != NULL;
+	return s->worker_count > 1 || !s->workers[0].is_main ||
+	       s->output.prefix == OUTPUT_ALWAYS;
 }
 
 /* Each captured worker holds two pipes open in aiorun for as long as it
@@ -133,6 +132,44 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* Socket activation: when systemd passed sockets to aiorun itself
+ * (LISTEN_PID is aiorun's), they go on to one worker, PROGRAM unless
+ * --listen-fds names another, which gets them at 3 and up with LISTEN_PID
+ * its own. No other worker sees them. */
+static void pass_sockets(struct settings *s)
+{
+	const char *fds = getenv("LISTEN_FDS");
+	const char *pid = getenv("LISTEN_PID");
+	const char *errstr;
+	struct worker *w;
+	int count;
+
+	if (fds == NULL || pid == NULL ||
+	    strtonum(pid, 1, 1LL << 31, &errstr) != getpid())
+		return;
+	count = (int)strtonum(fds, 1, 1024, &errstr);
+	if (errstr != NULL)
+		return;
+	w = s->listen_worker ? find_worker(s, s->listen_worker)
+			     : find_worker(s, "main");
+	if (w == NULL) {
+		log_warnx("LISTEN_FDS: no PROGRAM to pass %d sockets to",
+			  count);
+		return;
+	}
+	w->listen_fds = count;
+	w->listen_names = getenv("LISTEN_FDNAMES");
+}
+
+/* Waits until the pool has written everything, with the loop running so
+ * that a signal can still be heard: the supervisor then gives the rest of
+ * a stalled output up. */
+static void wait_for_executor(struct ev_loop *loop, struct pool *pool)
+{
+	while (pool_pending(pool) > 0)
+		ev_run(loop, EVRUN_ONCE);
+}
+
 static int run(struct settings *s)
 {
 	struct supervisor *sup = NULL;
@@ -141,11 +178,13 @@ static int run(struct settings *s)
 	struct pidfh *pfh = NULL;
 	struct ev_loop *loop;
 	int status = EXIT_OSERR;
+	bool started;
 
 	if (open_standard_fds() == -1) {
 		log_err("cannot open /dev/null");
 		return EXIT_OSERR;
 	}
+	pass_sockets(s);
 	if (s->pidfile != NULL && (pfh = claim_pidfile(s->pidfile)) == NULL)
 		return EXIT_OSERR;
 	if (s->pdeathsig != 0 && set_pdeathsig(s->pdeathsig) == -1) {
@@ -178,22 +217,24 @@ static int run(struct settings *s)
 	}
 	if ((sup = supervisor_create(loop, s, output)) == NULL) {
 		log_err("cannot start");
-		goto remove_pidfile;
+		goto destroy_pool;
 	}
 	signals_init(loop, supervisor_signal, sup);
-	if (supervisor_start(sup, &status) == -1)
-		goto destroy_supervisor;
+	started = supervisor_start(sup, &status) == 0;
+	if (started)
+		ev_run(loop, 0);
 
-	ev_run(loop, 0);
-
+	/* What the workers wrote is written out, even after a failed
+	 * start. */
 	if (output != NULL)
 		output_drain(output);
-	log_info("Waiting for executor shutdown.");
-	pool_destroy(pool);
-	pool = NULL;
-	log_info("Leaving. Bye!");
-	status = supervisor_exit_status(sup);
-destroy_supervisor:
+	if (started)
+		log_info("Waiting for executor shutdown.");
+	wait_for_executor(loop, pool);
+	if (started) {
+		log_info("Leaving. Bye!");
+		status = supervisor_exit_status(sup);
+	}
 	supervisor_destroy(sup);
 destroy_pool:
 	pool_destroy(pool);

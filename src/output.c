@@ -1,6 +1,8 @@
 #include "output.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,9 +61,10 @@ struct stream {
 	int prefix_index;
 	int dest;         /* 1 or 2 */
 	struct sink *log; /* the worker's log file, or NULL */
-	char prefix[320]; /* "name   | ", coloured or empty */
+	char *prefix;     /* "name   | ", coloured, or empty */
 	size_t prefix_len;
 	struct ev_io watcher;
+	bool cut;   /* the last line was cut at LINE_MAX_BYTES */
 	char *line; /* the partial line so far */
 	size_t len, cap;
 	struct stream *next;
@@ -80,6 +83,7 @@ struct output {
 	struct stream *streams;
 	size_t in_flight;
 	bool paused;
+	atomic_bool abandoned; /* the rest of the output is given up */
 	char stamp[32];
 	time_t stamp_second;
 };
@@ -90,6 +94,14 @@ static const char *const colours[] = {
 #define COLOUR_COUNT (sizeof(colours) / sizeof(colours[0]))
 
 static struct sink *open_log(const struct worker *w);
+
+/* NO_COLOR counts when set and not empty, as for aiorun's own log. */
+static bool no_colour_asked(void)
+{
+	const char *no_colour = getenv("NO_COLOR");
+
+	return no_colour != NULL && no_colour[0] != '\0';
+}
 
 static bool mode_on(enum output_mode mode, bool automatic)
 {
@@ -111,9 +123,8 @@ struct output *output_create(struct ev_loop *loop, struct pool *pool,
 	out->options = *options;
 	out->prefix = options->prefix != OUTPUT_NEVER;
 	for (int fd = 1; fd <= 2; fd++)
-		out->colour[fd] =
-			mode_on(options->colour,
-				isatty(fd) && getenv("NO_COLOR") == NULL);
+		out->colour[fd] = mode_on(options->colour,
+					  isatty(fd) && !no_colour_asked());
 	out->workers = workers;
 	out->worker_count = count;
 	out->std[1].fd = 1;
@@ -158,6 +169,11 @@ static struct sink *open_log(const struct worker *w)
 	return log;
 }
 
+void output_abandon(struct output *out)
+{
+	atomic_store(&out->abandoned, true);
+}
+
 size_t output_in_flight(const struct output *out)
 {
 	return out->in_flight;
@@ -165,17 +181,23 @@ size_t output_in_flight(const struct output *out)
 
 /* Writing, on a pool thread ---------------------------------------------- */
 
-static void write_all(int fd, const char *data, size_t len)
+/* Writes all of DATA unless the output is closed or broken, or aiorun
+ * gives up on it: then the rest is lost to nobody. It waits for room with
+ * poll, so that a non-blocking output loses nothing and a stalled one
+ * can be given up (output_abandon). */
+static void write_all(struct output *out, int fd, const char *data, size_t len)
 {
 	size_t done = 0;
 
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
+	while (done < len && !atomic_load(&out->abandoned)) {
+		struct pollfd room = {.fd = fd, .events = POLLOUT};
+		ssize_t n;
 
-		if (n == -1 && errno == EINTR)
+		if (poll(&room, 1, 100) == 0)
 			continue;
-		/* A closed or broken output: what cannot be written is lost
-		 * to nobody. */
+		n = write(fd, data + done, len - done);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
 		if (n <= 0)
 			break;
 		done += (size_t)n;
@@ -201,11 +223,15 @@ static void rotate(struct sink *log)
 		open(log->path,
 		     O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
 	log->size = 0;
+	if (log->fd == -1)
+		log_warn("%s: cannot reopen after rotating; its lines are lost",
+			 log->path);
 }
 
 /* Appends whole lines, rotating first whenever the next line would take
  * the file past its size; a line longer than that goes alone. */
-static void write_log(struct sink *log, const char *data, size_t len)
+static void write_log(struct output *out, struct sink *log, const char *data,
+		      size_t len)
 {
 	size_t start = 0;
 
@@ -229,7 +255,7 @@ static void write_log(struct sink *log, const char *data, size_t len)
 			rotate(log);
 			continue;
 		}
-		write_all(log->fd, data + start, end - start);
+		write_all(out, log->fd, data + start, end - start);
 		log->size += (long long)(end - start);
 		start = end;
 	}
@@ -242,7 +268,7 @@ static void write_batch(struct pool_job *job)
 	size_t start = 0;
 
 	if (sink->path != NULL) {
-		write_log(sink, b->data, b->len);
+		write_log(b->out, sink, b->data, b->len);
 		if (b->last && sink->fd >= 0) {
 			fsync(sink->fd);
 			close(sink->fd);
@@ -253,7 +279,7 @@ static void write_batch(struct pool_job *job)
 	for (int i = 0; i <= b->writes && start < b->len; i++) {
 		size_t end = i < b->writes ? b->ends[i] : b->len;
 
-		write_all(sink->fd, b->data + start, end - start);
+		write_all(b->out, sink->fd, b->data + start, end - start);
 		start = end;
 	}
 }
@@ -327,7 +353,9 @@ static char *reserve(struct output *out, struct sink *sink, size_t len)
 
 /* Lines ------------------------------------------------------------------ */
 
-static const char *timestamp(struct output *out)
+/* "YYYY-MM-DD HH:MM:SS.mmm " for now into BUF; the part to the second is
+ * made once a second. */
+static size_t timestamp(struct output *out, char *buf, size_t size)
 {
 	struct timespec now;
 	struct tm tm;
@@ -339,7 +367,8 @@ static const char *timestamp(struct output *out)
 			 &tm);
 		out->stamp_second = now.tv_sec;
 	}
-	return out->stamp;
+	return (size_t)snprintf(buf, size, "%s.%03ld ", out->stamp,
+				now.tv_nsec / 1000000);
 }
 
 /* Queues one line (LEN bytes, no newline) of stream S. */
@@ -350,14 +379,8 @@ static void emit(struct stream *s, const char *text, size_t len)
 	size_t stamp_len = 0;
 	char *dest;
 
-	if (out->options.timestamps) {
-		struct timespec now;
-
-		clock_gettime(CLOCK_REALTIME, &now);
-		stamp_len =
-			(size_t)snprintf(stamp, sizeof(stamp), "%s.%03ld ",
-					 timestamp(out), now.tv_nsec / 1000000);
-	}
+	if (out->options.timestamps)
+		stamp_len = timestamp(out, stamp, sizeof(stamp));
 	dest = reserve(out, &out->std[s->dest],
 		       stamp_len + s->prefix_len + len + 1);
 	if (dest == NULL) {
@@ -384,6 +407,12 @@ static void cut_lines(struct stream *s)
 {
 	size_t start = 0;
 
+	/* A newline right after a cut ends the line that was cut: no empty
+	 * line for it. */
+	if (s->cut && s->len > 0 && s->line[0] == '\n')
+		start = 1;
+	s->cut = false;
+
 	for (;;) {
 		char *newline = memchr(s->line + start, '\n', s->len - start);
 		size_t len;
@@ -394,6 +423,7 @@ static void cut_lines(struct stream *s)
 			len = LINE_MAX_BYTES;
 			emit(s, s->line + start, len);
 			start += len;
+			s->cut = start == s->len;
 			continue;
 		}
 		len = (size_t)(newline - (s->line + start));
@@ -421,6 +451,7 @@ static void close_stream(struct stream *s)
 		link = &(*link)->next;
 	*link = s->next;
 	free(s->line);
+	free(s->prefix);
 	free(s);
 }
 
@@ -498,12 +529,19 @@ static int open_stream(struct output *out, const struct worker *w, int dest,
 	/* A worker's colour is its place in the table: stable for a run. */
 	s->prefix_index = (int)(w - out->workers);
 	if (out->prefix && out->colour[dest])
-		snprintf(s->prefix, sizeof(s->prefix), "%s%-*s |\033[0m ",
+		asprintf(&s->prefix, "%s%-*s |\033[0m ",
 			 colours[s->prefix_index % COLOUR_COUNT], out->width,
 			 w->name);
 	else if (out->prefix)
-		snprintf(s->prefix, sizeof(s->prefix), "%-*s | ", out->width,
-			 w->name);
+		asprintf(&s->prefix, "%-*s | ", out->width, w->name);
+	else
+		s->prefix = strdup("");
+	if (s->prefix == NULL) {
+		close(fds[0]);
+		close(fds[1]);
+		free(s);
+		return -1;
+	}
 	s->prefix_len = strlen(s->prefix);
 	ev_io_init(&s->watcher, readable_cb, fds[0], EV_READ);
 	s->watcher.data = s;

@@ -51,6 +51,11 @@ int output_attach(struct output *out, const struct worker *w, int fds[2]);
  * it all out. */
 void output_drain(struct output *out);
 
+/* Gives up writing what is left (a reader that stalls for ever, and a
+ * second signal asks to leave): the pool's jobs end within 100 ms.
+ * Thread-safe. */
+void output_abandon(struct output *out);
+
 /* Bytes queued to the pool and not yet written. */
 size_t output_in_flight(const struct output *out);
 

@@ -527,6 +527,14 @@ static void perform(struct supervisor *sup, enum sup_action action,
 	case ACTION_FINISH:
 		finish(sup);
 		break;
+	case ACTION_ABANDON_OUTPUT:
+		if (sup->output != NULL && output_in_flight(sup->output) > 0) {
+			log_warnx("Received %s while writing out captured "
+				  "output: giving up the rest",
+				  signal_name(in->signo));
+			output_abandon(sup->output);
+		}
+		break;
 	}
 }
 

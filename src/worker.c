@@ -18,9 +18,11 @@
 
 extern char **environ;
 
-/* What a child holds besides 0, 1 and 2 until exec: the write end of the
- * exec-error pipe, at a known place so that closefrom spares only it. */
-#define ERROR_FD 3
+/* What a child holds besides 0, 1 and 2 (and the sockets passed on, at
+ * 3 and up) until exec: the write end of the exec-error pipe, at a known
+ * place so that closefrom spares only it. Set in the child, whose memory
+ * is its own. */
+static int child_error_fd = 3;
 
 static bool is_executable_file(const char *path, int *error)
 {
@@ -116,10 +118,30 @@ static size_t list_length(char *const *list)
 	return n;
 }
 
+/* LISTEN_FDS, LISTEN_FDNAMES and room for LISTEN_PID, for the worker the
+ * sockets go to. Returns the new count. */
+static size_t add_listen_env(struct worker *w, size_t count)
+{
+	static char fds_var[32], names_var[4096];
+
+	snprintf(fds_var, sizeof(fds_var), "LISTEN_FDS=%d", w->listen_fds);
+	count = env_put(w->envp, count, fds_var);
+	if (w->listen_names != NULL) {
+		snprintf(names_var, sizeof(names_var), "LISTEN_FDNAMES=%s",
+			 w->listen_names);
+		count = env_put(w->envp, count, names_var);
+	}
+	w->listen_pid_var = calloc(1, sizeof("LISTEN_PID=") + 24);
+	if (w->listen_pid_var == NULL)
+		return count;
+	strcpy(w->listen_pid_var, "LISTEN_PID=0");
+	return env_put(w->envp, count, w->listen_pid_var);
+}
+
 int worker_build_env(struct worker *w, char *const *common)
 {
 	size_t size = list_length(environ) + list_length(common) +
-		      list_length(w->env) + 2;
+		      list_length(w->env) + 5;
 	size_t count = 0;
 
 	if ((w->envp = calloc(size, sizeof(*w->envp))) == NULL)
@@ -138,6 +160,8 @@ int worker_build_env(struct worker *w, char *const *common)
 	for (size_t i = 0; i < list_length(w->env); i++)
 		count = env_put(w->envp, count, w->env[i]);
 	count = env_put(w->envp, count, w->name_var);
+	if (w->listen_fds > 0)
+		count = add_listen_env(w, count);
 	w->envp[count] = NULL;
 	return 0;
 }
@@ -167,7 +191,7 @@ static _Noreturn void child_fail_to(int fd, int step)
 
 static _Noreturn void child_fail(int step)
 {
-	child_fail_to(ERROR_FD, step);
+	child_fail_to(child_error_fd, step);
 }
 
 /* Gives up privileges in the only safe order: groups while still allowed
@@ -182,6 +206,25 @@ static void child_drop_privileges(const struct worker *w)
 		child_fail(STEP_SETGID);
 	if (w->set_uid && setuid(w->uid) == -1)
 		child_fail(STEP_SETUID);
+}
+
+/* The sockets at 3.. stay open across exec, and LISTEN_PID names the
+ * child itself: its digits go into the room the environment left. */
+static void child_pass_sockets(const struct worker *w)
+{
+	char digits[24], *at = w->listen_pid_var + strlen("LISTEN_PID=");
+	pid_t pid = getpid();
+	int n = 0;
+
+	for (int fd = 3; fd < 3 + w->listen_fds; fd++)
+		fcntl(fd, F_SETFD, 0);
+	do {
+		digits[n++] = (char)('0' + pid % 10);
+		pid /= 10;
+	} while (pid > 0);
+	while (n > 0)
+		*at++ = digits[--n];
+	*at = '\0';
 }
 
 /* The child's side, from fork to exec. Async-signal-safe calls only, and
@@ -201,9 +244,12 @@ static _Noreturn void child_exec(const struct worker *w, int error_fd)
 	if (w->capture && (dup2(w->capture_fds[0], STDOUT_FILENO) == -1 ||
 			   dup2(w->capture_fds[1], STDERR_FILENO) == -1))
 		child_fail_to(error_fd, STEP_EXEC);
-	if (error_fd != ERROR_FD)
-		dup3(error_fd, ERROR_FD, O_CLOEXEC);
-	closefrom(ERROR_FD + 1);
+	child_error_fd = 3 + w->listen_fds;
+	if (error_fd != child_error_fd)
+		dup3(error_fd, child_error_fd, O_CLOEXEC);
+	closefrom(child_error_fd + 1);
+	if (w->listen_fds > 0)
+		child_pass_sockets(w);
 
 	if (w->directory != NULL && chdir(w->directory) == -1)
 		child_fail(STEP_CHDIR);
@@ -351,7 +397,10 @@ int worker_fork(struct worker *w)
 	 * "aiorun -- prog &" must leave it to the shell. */
 	w->took_terminal = w->foreground && isatty(STDIN_FILENO) &&
 			   tcgetpgrp(STDIN_FILENO) == getpgrp();
-	if (!w->set_uid && !w->set_gid && signals_child_defaults(&defaults))
+	/* posix_spawn cannot change users, nor write the child's own pid
+	 * into LISTEN_PID. */
+	if (!w->set_uid && !w->set_gid && w->listen_fds == 0 &&
+	    signals_child_defaults(&defaults))
 		result = spawn_child(w);
 	else
 		result = fork_child(w);
@@ -428,6 +477,8 @@ void worker_finish(struct worker *w)
 	free(w->name_var);
 	free(w->path);
 	free(w->starts);
+	free(w->listen_pid_var);
+	w->listen_pid_var = NULL;
 	w->envp = NULL;
 	w->name_var = NULL;
 	w->path = NULL;

@@ -61,7 +61,10 @@ struct worker {
 	int exec_fd;     /* between worker_fork and worker_await_exec */
 	int spawn_errno; /* posix_spawn's verdict, for worker_await_exec */
 	bool took_terminal; /* its group has aiorun's terminal */
-	bool capture;       /* the child's 1 and 2 are capture_fds */
+	int listen_fds;     /* sockets at 3.. passed on (LISTEN_FDS), or 0 */
+	const char *listen_names; /* LISTEN_FDNAMES, or NULL */
+	char *listen_pid_var;     /* "LISTEN_PID=" the child fills in */
+	bool capture;             /* the child's 1 and 2 are capture_fds */
 	int capture_fds[2];
 	double started_at;
 	double next_delay; /* the coming restart's delay */

@@ -138,3 +138,53 @@ CONF
 	[ "$output" = "aiorun: $T/no/such/dir/app.log: No such file or directory" ]
 	[ ! -e "$T/started" ]
 }
+
+@test "a non-blocking standard output loses nothing" {
+	"$PROBE" exec-with nonblock-stdout -- "$AIORUN" -q -w w='seq 200000' 3>&- |
+		{ sleep 1; wc -l; } >"$T/count"
+	[ "$(cat "$T/count")" -eq 200000 ]
+}
+
+@test "a line of exactly 16 KiB whose newline comes later makes no empty line" {
+	run "$AIORUN" -q -w a='head -c 16384 /dev/zero | tr "\0" x; sleep 0.2; echo; echo after'
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[1]}" = "a | after" ]
+	[ "${#lines[0]}" -eq $((4 + 16384)) ]
+}
+
+@test "a worker name longer than 300 characters keeps its prefix" {
+	name=$(printf 'n%.0s' $(seq 400))
+	run "$AIORUN" -q -w "$name=echo hi"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$name | hi" ]
+}
+
+# Whether the worker's seq has written BYTES.
+wrote_at_least() {
+	local group seq
+	group=$(child_of "$AIORUN_PID") || return 1
+	seq=$(pgrep -x seq -g "$group") || return 1
+	[ "$(awk '/^wchar/ { print $2 }' /proc/"$seq"/io)" -ge "$1" ]
+}
+
+@test "a signal while a stalled output is written out gives the rest up" {
+	mkfifo "$T/fifo"
+	# A reader that holds the pipe open and never reads.
+	sleep 300 <"$T/fifo" &
+	stalled=$!
+	"$AIORUN" -w big='seq 10000000' >"$T/fifo" 2>"$ERR" 3>&- &
+	WRAPPER_PID=$!
+	AIORUN_PID=$!
+	# Stop the worker once it has written more than every buffer holds.
+	wait_for 10 wrote_at_least 1500000
+	kill -TERM "$AIORUN_PID"
+	wait_for 10 log_has "Waiting for executor shutdown."
+	alive "$AIORUN_PID"
+	kill -TERM "$AIORUN_PID"
+	finish_aiorun 5
+	kill "$stalled"
+	log_has "Received SIGTERM while writing out captured output: giving up the rest"
+	log_has "Leaving. Bye!"
+	[ "$status" -eq 0 ]
+}

@@ -6,9 +6,10 @@
  *       process group (default 0), each recording too. Creates DIR/ready.N
  *       (N its pid) once its handlers are in place. SIGINT and SIGTERM end
  *       it with status 0, or are only recorded with "ignore".
- *   probe exec-with [ignore=SIG,...] [block=SIG,...] -- COMMAND...
+ *   probe exec-with [ignore=SIG,...] [block=SIG,...] [nonblock-stdout]
+ *           -- COMMAND...
  *       Runs COMMAND with those signals ignored and blocked, as a shell's
- *       background job or nohup would.
+ *       background job or nohup would, or with a non-blocking stdout.
  *   probe notify-listen PATH FILE
  *       Binds a datagram socket at PATH and appends each message it gets
  *       to FILE as one line, its newlines made spaces: a stand-in for
@@ -107,6 +108,8 @@ static int apply_disposition(const char *spec)
 	char list[256], *name, *rest;
 	sigset_t set;
 
+	if (strcmp(spec, "nonblock-stdout") == 0)
+		return fcntl(STDOUT_FILENO, F_SETFL, O_NONBLOCK);
 	if (!ignore && strncmp(spec, "block=", 6) != 0)
 		return -1;
 	snprintf(list, sizeof(list), "%s", strchr(spec, '=') + 1);

@@ -54,15 +54,21 @@ static void test_table(void)
 	/* The end. */
 	check_cell(STATE_STOPPING, EVENT_ALL_GONE, ACTION_FINISH, STATE_DONE);
 	check_cell(STATE_KILLING, EVENT_ALL_GONE, ACTION_FINISH, STATE_DONE);
+	/* While the rest of the output is written out, a signal gives it
+	 * up. */
+	check_cell(STATE_DONE, EVENT_STOP_SIGNAL, ACTION_ABANDON_OUTPUT,
+		   STATE_DONE);
 
 	/* Nothing leaves DONE, and nothing goes back to RUNNING. */
 	for (int state = 0; state < STATE_COUNT; state++) {
 		for (int event = 0; event < EVENT_COUNT; event++) {
 			struct fsm_step step = fsm_step(state, event);
 
+			/* In DONE, a signal can only hurry the end. */
 			if (state == STATE_DONE)
 				CHECK(step.next == STATE_DONE &&
-				      step.action == ACTION_NONE);
+				      (step.action == ACTION_NONE ||
+				       step.action == ACTION_ABANDON_OUTPUT));
 			if (state != STATE_RUNNING)
 				CHECK(step.next != STATE_RUNNING);
 		}
