@@ -76,3 +76,36 @@ got() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "unset unset" ]
 }
+
+@test "socket activation: the sockets go to PROGRAM, with LISTEN_PID its own pid" {
+	run "$PROBE" listen-exec -- "$AIORUN" -q -- "$PROBE" listen-check
+	[ "$status" -eq 0 ]
+	[ "$output" = "LISTEN_PID is mine: yes
+fd 3: socket
+LISTEN_FDS=1
+LISTEN_FDNAMES=web" ]
+}
+
+@test "socket activation: --listen-fds names the worker; no other sees them" {
+	run "$PROBE" listen-exec -- "$AIORUN" -q --prefix never --listen-fds web \
+		-W web="exec \"$PROBE\" listen-check" -- "$PROBE" listen-check
+	[ "$status" -eq 0 ]
+	# PROGRAM's four lines and web's, in some order.
+	[ "$(echo "$output" | grep -c 'LISTEN_PID is mine: yes')" -eq 1 ]
+	[ "$(echo "$output" | grep -c 'fd 3: socket')" -eq 1 ]
+	[ "$(echo "$output" | grep -c 'LISTEN_FDS=unset')" -eq 1 ]
+	[ "$(echo "$output" | grep -c 'fd 3: not a socket')" -eq 1 ]
+}
+
+@test "sockets meant for another process are not passed on" {
+	LISTEN_FDS=1 LISTEN_PID=1 run "$AIORUN" -q -- "$PROBE" listen-check
+	[ "$status" -eq 0 ]
+	[[ "$output" = *"fd 3: not a socket"* ]]
+	[[ "$output" = *"LISTEN_FDS=unset"* ]]
+}
+
+@test "--listen-fds must name a worker" {
+	run "$AIORUN" --listen-fds nobody -- true
+	[ "$status" -eq 64 ]
+	[ "$output" = "aiorun: --listen-fds: no worker named 'nobody'" ]
+}

@@ -14,6 +14,13 @@
  *       Binds a datagram socket at PATH and appends each message it gets
  *       to FILE as one line, its newlines made spaces: a stand-in for
  *       systemd's notification socket.
+ *   probe listen-exec -- COMMAND...
+ *       Runs COMMAND as systemd's socket activation would: a listening
+ *       TCP socket at descriptor 3, LISTEN_FDS=1, LISTEN_PID its own pid,
+ *       LISTEN_FDNAMES=web.
+ *   probe listen-check
+ *       Prints whether LISTEN_PID is its own pid, whether descriptor 3 is
+ *       a socket, and LISTEN_FDS and LISTEN_FDNAMES.
  *   probe status
  *       Prints its blocked and ignored signal sets (hex, as in
  *       /proc/PID/status), its open descriptors, whether it leads its
@@ -25,7 +32,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -175,8 +185,54 @@ static int notify_listen(const char *path, const char *file)
 	}
 }
 
+static int listen_exec(char **argv)
+{
+	struct sockaddr_in address = {.sin_family = AF_INET};
+	int sock = socket(AF_INET, SOCK_STREAM, 0);
+	char pid[32];
+
+	address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (sock == -1 ||
+	    bind(sock, (struct sockaddr *)&address, sizeof(address)) == -1 ||
+	    listen(sock, 8) == -1 || dup2(sock, 3) == -1) {
+		perror("socket");
+		return 2;
+	}
+	if (sock != 3)
+		close(sock);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	setenv("LISTEN_FDS", "1", 1);
+	setenv("LISTEN_PID", pid, 1);
+	setenv("LISTEN_FDNAMES", "web", 1);
+	execvp(argv[0], argv);
+	perror(argv[0]);
+	return 127;
+}
+
+static int listen_check(void)
+{
+	const char *pid = getenv("LISTEN_PID");
+	struct stat st;
+
+	printf("LISTEN_PID is mine: %s\n",
+	       pid && atoi(pid) == (int)getpid() ? "yes" : "no");
+	printf("fd 3: %s\n", fstat(3, &st) == 0 && S_ISSOCK(st.st_mode)
+				     ? "socket"
+				     : "not a socket");
+	printf("LISTEN_FDS=%s\n",
+	       getenv("LISTEN_FDS") ? getenv("LISTEN_FDS") : "unset");
+	printf("LISTEN_FDNAMES=%s\n",
+	       getenv("LISTEN_FDNAMES") ? getenv("LISTEN_FDNAMES") : "unset");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 4 && strcmp(argv[1], "listen-exec") == 0 &&
+	    strcmp(argv[2], "--") == 0)
+		return listen_exec(argv + 3);
+	if (argc == 2 && strcmp(argv[1], "listen-check") == 0)
+		return listen_check();
 	if (argc == 4 && strcmp(argv[1], "notify-listen") == 0)
 		return notify_listen(argv[2], argv[3]);
 	if (argc >= 4 && strcmp(argv[1], "exec-with") == 0)
