@@ -807,6 +807,85 @@ static int set_log_keep(struct settings *s, struct worker *w, const char *value)
 	return errstr == NULL ? 0 : -1;
 }
 
+/* notify, tcp:HOST:PORT, exec:COMMAND. A host is numeric (no name
+ * service in a static binary), or "localhost". */
+static int set_ready(struct settings *s, struct worker *w, const char *value)
+{
+	if (strcmp(value, "notify") == 0) {
+		w->ready = READY_NOTIFY;
+		return 0;
+	}
+	if (strncmp(value, "exec:", 5) == 0 && value[5] != '\0') {
+		w->ready = READY_EXEC;
+		w->ready_command = config_strdup(s, value + 5);
+		return 0;
+	}
+	if (strncmp(value, "tcp:", 4) == 0) {
+		const char *colon = strrchr(value + 4, ':');
+		const char *errstr;
+		char *host;
+
+		if (colon == NULL || colon == value + 4)
+			return -1;
+		w->ready_port = (int)strtonum(colon + 1, 1, 65535, &errstr);
+		if (errstr != NULL)
+			return -1;
+		host = config_own(
+			s, strndup(value + 4, (size_t)(colon - value - 4)));
+		if (host == NULL)
+			return -1;
+		if (strcmp(host, "localhost") == 0)
+			host = "127.0.0.1";
+		/* [::1] may come with brackets. */
+		if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+			host[strlen(host) - 1] = '\0';
+			host++;
+		}
+		w->ready_host = host;
+		w->ready = READY_TCP;
+		return strchr(host, ':') != NULL ||
+				       strspn(host, "0123456789.") ==
+					       strlen(host)
+			       ? 0
+			       : -1;
+	}
+	return -1;
+}
+
+static int set_ready_timeout(struct settings *s, struct worker *w,
+			     const char *value)
+{
+	(void)s;
+	return parse_duration(value, &w->ready_timeout);
+}
+
+/* "NAME[,NAME]...", repeatable; checked once every worker is known. */
+static int set_after(struct settings *s, struct worker *w, const char *value)
+{
+	char *list = config_strdup(s, value), *name, *rest = list;
+
+	if (list == NULL)
+		return -1;
+	while ((name = strsep(&rest, ", ")) != NULL) {
+		char **grown;
+
+		if (name[0] == '\0')
+			continue;
+		if (!config_valid_name(name))
+			return -1;
+		grown = config_own(
+			s, calloc((size_t)w->after_count + 2, sizeof(*grown)));
+		if (grown == NULL)
+			return -1;
+		if (w->after_count > 0)
+			memcpy(grown, w->after,
+			       (size_t)w->after_count * sizeof(*grown));
+		grown[w->after_count++] = name;
+		w->after = grown;
+	}
+	return w->after_count > 0 ? 0 : -1;
+}
+
 static const struct worker_key {
 	const char *name;
 	const char *what;
@@ -824,6 +903,9 @@ static const struct worker_key {
 	{"stop-signal", "signal", set_worker_stop_signal},
 	{"grace", "duration", set_worker_grace},
 	{"shutdown-waits-for", "boolean", set_waits},
+	{"ready", "readiness (notify, tcp:HOST:PORT, exec:COMMAND)", set_ready},
+	{"ready-timeout", "duration", set_ready_timeout},
+	{"after", "list of worker names", set_after},
 	{"log-file", "file name", set_log_file},
 	{"log-max-size", "size (bytes, or with K, M or G)", set_log_max_size},
 	{"log-keep", "count (0-1000)", set_log_keep},
@@ -870,6 +952,88 @@ static int add_program(struct settings *s, char **program)
 /* What can only be known once every key is read: the group a user runs
  * as (the one given, or the user's own) and the user's supplementary
  * groups, looked up now since they cannot be after fork. */
+/* Depth-first search from W for a cycle of "after". STATE: 0 not seen,
+ * 1 on the current path, 2 done. On a cycle, PATH[0..*DEPTH] is the path
+ * and *BACK the worker on it that the last one comes after. */
+static bool find_cycle(const struct settings *s, int w, char *state, int *path,
+		       int *depth, int *back)
+{
+	state[w] = 1;
+	path[*depth] = w;
+	for (int i = 0; i < s->workers[w].after_count; i++) {
+		int next = s->workers[w].after_index[i];
+
+		if (state[next] == 1) {
+			*back = next;
+			return true;
+		}
+		(*depth)++;
+		if (state[next] == 0 &&
+		    find_cycle(s, next, state, path, depth, back))
+			return true;
+		(*depth)--;
+	}
+	state[w] = 2;
+	return false;
+}
+
+/* Every name in "after" is another worker, and no worker comes after
+ * itself, however far round. */
+static int check_order(struct settings *s)
+{
+	int *path;
+	char *state;
+	int result = 0;
+
+	for (size_t i = 0; i < s->worker_count; i++) {
+		struct worker *w = &s->workers[i];
+
+		if (w->after_count == 0)
+			continue;
+		w->after_index = config_own(
+			s, calloc((size_t)w->after_count, sizeof(int)));
+		if (w->after_index == NULL)
+			return config_fail(s, "out of memory");
+		for (int a = 0; a < w->after_count; a++) {
+			struct worker *other = find_worker(s, w->after[a]);
+
+			if (other == NULL)
+				return config_fail(s,
+						   "%s: after: no worker named "
+						   "'%s'",
+						   w->origin, w->after[a]);
+			w->after_index[a] = (int)(other - s->workers);
+		}
+	}
+	state = calloc(s->worker_count, 1);
+	path = calloc(s->worker_count + 1, sizeof(*path));
+	if (state == NULL || path == NULL) {
+		free(state);
+		free(path);
+		return config_fail(s, "out of memory");
+	}
+	for (size_t i = 0; i < s->worker_count && result == 0; i++) {
+		char cycle[1024] = "";
+		int depth = 0, back = -1, k = 0;
+
+		if (state[i] != 0 ||
+		    !find_cycle(s, (int)i, state, path, &depth, &back))
+			continue;
+		while (path[k] != back)
+			k++;
+		for (; k <= depth; k++) {
+			strlcat(cycle, s->workers[path[k]].name, sizeof(cycle));
+			strlcat(cycle, " -> ", sizeof(cycle));
+		}
+		strlcat(cycle, s->workers[back].name, sizeof(cycle));
+		result = config_fail(s, "%s: after: a dependency cycle: %s",
+				     s->workers[back].origin, cycle);
+	}
+	free(state);
+	free(path);
+	return result;
+}
+
 static int finish_workers(struct settings *s)
 {
 	for (size_t i = 0; i < s->worker_count; i++) {
@@ -901,6 +1065,8 @@ static int load_files(struct settings *s)
 	if (s->procfile != NULL && conffile_read_procfile(s, s->procfile) == -1)
 		return -1;
 	if (s->env_file != NULL && conffile_read_env(s, s->env_file) == -1)
+		return -1;
+	if (check_order(s) == -1)
 		return -1;
 	return finish_workers(s);
 }

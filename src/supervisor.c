@@ -16,6 +16,7 @@
 #include "notify.h"
 #include "output.h"
 #include "parse.h"
+#include "ready.h"
 #include "signals.h"
 
 /* An event with what it carries: the signal, or the worker that ended. */
@@ -63,10 +64,13 @@ struct supervisor {
 	struct ev_timer wait_timer;
 	struct ev_prepare orphan_scan;
 	struct ev_timer watchdog; /* WATCHDOG=1 to systemd */
+	char *notify_dir;         /* the notify workers' sockets, or NULL */
+	bool ready_sent;          /* READY=1 has gone to systemd */
 };
 
 static void post(struct supervisor *sup, struct input in);
 static void dispatch(struct supervisor *sup);
+static void watch_readiness(struct supervisor *sup, struct worker *w);
 
 static const char *duration_text(double seconds)
 {
@@ -390,14 +394,54 @@ static void begin_shutdown(struct supervisor *sup, const struct input *in)
 		sup->stop_signal =
 			in->event == EVENT_STOP_SIGNAL ? in->signo : SIGTERM;
 
-	/* No restart once the shutdown has begun. */
-	for (size_t i = 0; i < sup->count; i++)
-		ev_timer_stop(sup->loop, &sup->workers[i].restart_timer);
+	/* No restart, no readiness, no late start once the shutdown has
+	 * begun. */
+	for (size_t i = 0; i < sup->count; i++) {
+		struct worker *w = &sup->workers[i];
+
+		ev_timer_stop(sup->loop, &w->restart_timer);
+		ev_timer_stop(sup->loop, &w->ready_timeout_timer);
+		ready_stop(sup->loop, w);
+		w->waiting_start = false;
+	}
 
 	if (sup->settings->on_shutdown != NULL)
 		start_hook(sup);
 	else
 		post(sup, (struct input){.event = EVENT_HOOK_DONE});
+}
+
+/* Whether a worker that comes after W still runs: W is cancelled only
+ * once those are gone, so that the workers come down in the reverse of
+ * their start order (independent ones at once). */
+static bool has_live_dependent(const struct supervisor *sup,
+			       const struct worker *w)
+{
+	int index = (int)(w - sup->workers);
+
+	for (size_t i = 0; i < sup->count; i++) {
+		const struct worker *other = &sup->workers[i];
+
+		if (other->pid <= 0)
+			continue;
+		for (int a = 0; a < other->after_count; a++)
+			if (other->after_index[a] == index)
+				return true;
+	}
+	return false;
+}
+
+/* Cancels every running worker that nothing running depends on, except
+ * the shutdown-waits-for ones. */
+static void cancel_free_workers(struct supervisor *sup)
+{
+	for (size_t i = 0; i < sup->count; i++) {
+		struct worker *w = &sup->workers[i];
+
+		if (w->pid > 0 && !w->cancelled && !w->waits_for &&
+		    !has_live_dependent(sup, w))
+			cancel_worker(sup, w);
+	}
 }
 
 static void cancel(struct supervisor *sup)
@@ -406,16 +450,10 @@ static void cancel(struct supervisor *sup)
 
 	ev_timer_stop(sup->loop, &sup->hook_timer);
 	log_info("Cancelling pending tasks.");
-	for (size_t i = 0; i < sup->count; i++) {
-		struct worker *w = &sup->workers[i];
-
-		if (w->pid <= 0)
-			continue;
-		if (w->waits_for)
+	for (size_t i = 0; i < sup->count; i++)
+		if (sup->workers[i].pid > 0 && sup->workers[i].waits_for)
 			waiters = true;
-		else
-			cancel_worker(sup, w);
-	}
+	cancel_free_workers(sup);
 	each_child(adopt, sup);
 	if (waiters && sup->settings->wait_timeout > 0) {
 		ev_timer_set(&sup->wait_timer, sup->settings->wait_timeout, 0);
@@ -479,6 +517,7 @@ static void orphan_scan_cb(struct ev_loop *loop, struct ev_prepare *watcher,
 	(void)revents;
 	ev_prepare_stop(loop, watcher);
 	if (sup->state == STATE_STOPPING) {
+		cancel_free_workers(sup);
 		each_child(adopt, sup);
 		rearm_grace_timer(sup);
 	} else if (sup->state == STATE_KILLING) {
@@ -733,6 +772,8 @@ static void worker_ended(struct supervisor *sup, struct worker *w, int wstatus)
 
 	w->pid = 0;
 	w->status = status;
+	ready_stop(sup->loop, w);
+	ev_timer_stop(sup->loop, &w->ready_timeout_timer);
 	worker_release_terminal(w);
 	log_end(w, wstatus);
 	if (w->is_main)
@@ -774,6 +815,7 @@ static void restart_cb(struct ev_loop *loop, struct ev_timer *timer,
 	w->status = -1;
 	if (start_worker(sup, w) == 0) {
 		log_info("Restarted task %s (pid %d)", w->name, (int)w->pid);
+		watch_readiness(sup, w);
 		return;
 	}
 	log_start_failure(w);
@@ -792,10 +834,15 @@ static void reaper_cb(struct ev_loop *loop, struct ev_child *watcher,
 	pid_t pid = watcher->rpid;
 	struct worker *w;
 
-	(void)loop;
 	(void)revents;
 	if (status < 0)
 		return;
+	for (size_t i = 0; i < sup->count; i++) {
+		if (ready_reaped(loop, &sup->workers[i], pid, status)) {
+			post(sup, (struct input){.event = EVENT_REAPED});
+			return;
+		}
+	}
 	if ((w = worker_by_pid(sup, pid)) != NULL) {
 		worker_ended(sup, w, watcher->rstatus);
 	} else if (pid == sup->hook.pid) {
@@ -849,6 +896,95 @@ static void watchdog_cb(struct ev_loop *loop, struct ev_timer *timer,
 	(void)timer;
 	(void)revents;
 	notify_send("WATCHDOG=1");
+}
+
+/* READY=1 to systemd once every worker is started and ready. */
+static void check_all_ready(struct supervisor *sup)
+{
+	if (sup->ready_sent)
+		return;
+	for (size_t i = 0; i < sup->count; i++)
+		if (!sup->workers[i].is_ready)
+			return;
+	sup->ready_sent = true;
+	notify_send("READY=1\nSTATUS=Running %zu tasks", sup->count);
+}
+
+static void start_waiting(struct supervisor *sup);
+
+static void on_ready(struct worker *w, void *data)
+{
+	struct supervisor *sup = data;
+
+	w->is_ready = true;
+	ev_timer_stop(sup->loop, &w->ready_timeout_timer);
+	if (w->ready != READY_STARTED)
+		log_info("Task %s is ready", w->name);
+	if (sup->state == STATE_RUNNING)
+		start_waiting(sup);
+	check_all_ready(sup);
+}
+
+static void ready_timeout_cb(struct ev_loop *loop, struct ev_timer *timer,
+			     int revents)
+{
+	struct supervisor *sup = timer->data;
+	struct worker *w =
+		(struct worker *)((char *)timer -
+				  offsetof(struct worker, ready_timeout_timer));
+
+	(void)revents;
+	ready_stop(loop, w);
+	log_warnx("Task %s is not ready after %s: it counts as failed", w->name,
+		  duration_text(w->ready_timeout));
+	if (sup->facts.first_failure < 0)
+		sup->facts.first_failure = 1;
+	if (sup->settings->stop_on != STOP_ON_NONE)
+		post(sup, (struct input){.event = EVENT_DECISIVE_END,
+					 .worker = w,
+					 .status = 1});
+}
+
+/* W has just started: its readiness is watched, within its timeout. */
+static void watch_readiness(struct supervisor *sup, struct worker *w)
+{
+	if (w->ready != READY_STARTED && w->ready_timeout > 0) {
+		ev_timer_set(&w->ready_timeout_timer, w->ready_timeout, 0);
+		ev_timer_start(sup->loop, &w->ready_timeout_timer);
+	}
+	ready_start(sup->loop, w, on_ready, sup);
+}
+
+static bool dependencies_ready(const struct supervisor *sup,
+			       const struct worker *w)
+{
+	for (int a = 0; a < w->after_count; a++)
+		if (!sup->workers[w->after_index[a]].is_ready)
+			return false;
+	return true;
+}
+
+/* Starts the workers held back whose dependencies are all ready now. */
+static void start_waiting(struct supervisor *sup)
+{
+	for (size_t i = 0; i < sup->count; i++) {
+		struct worker *w = &sup->workers[i];
+
+		if (!w->waiting_start || !dependencies_ready(sup, w))
+			continue;
+		w->waiting_start = false;
+		if (start_worker(sup, w) == 0) {
+			log_info("Started task %s (pid %d) after %s%s", w->name,
+				 (int)w->pid, w->after[0],
+				 w->after_count > 1 ? " and others" : "");
+			watch_readiness(sup, w);
+			continue;
+		}
+		log_start_failure(w);
+		worker_ended(sup, w,
+			     w->status >= 0 ? W_EXITCODE(w->status, 0)
+					    : W_EXITCODE(EXIT_OSERR, 0));
+	}
 }
 
 void supervisor_signal(int signo, void *data)
@@ -905,6 +1041,23 @@ struct supervisor *supervisor_create(struct ev_loop *loop,
 		}
 		ev_init(&w->restart_timer, restart_cb);
 		w->restart_timer.data = sup;
+		ev_init(&w->ready_timeout_timer, ready_timeout_cb);
+		w->ready_timeout_timer.data = sup;
+		w->notify_fd = -1;
+		if (w->ready == READY_NOTIFY && sup->notify_dir == NULL) {
+			char dir[] = "/tmp/aiorun-notify-XXXXXX";
+
+			/* mkdtemp makes it 0700: the sockets are ours. */
+			if (mkdtemp(dir) == NULL ||
+			    (sup->notify_dir = strdup(dir)) == NULL) {
+				supervisor_destroy(sup);
+				return NULL;
+			}
+		}
+		if (ready_prepare(w, sup->notify_dir) == -1) {
+			supervisor_destroy(sup);
+			return NULL;
+		}
 	}
 
 	/* pid 0: every child, adopted orphans included. */
@@ -959,6 +1112,12 @@ int supervisor_start(struct supervisor *sup, int *exit_status)
 		while (forked < end && failed == NULL) {
 			struct worker *w = &sup->workers[forked];
 
+			/* Held back until what it comes after is ready. */
+			if (w->after_count > 0) {
+				w->waiting_start = true;
+				forked++;
+				continue;
+			}
 			if (prepare_worker(sup, w) == -1 ||
 			    fork_worker(sup, w) == -1) {
 				failed = w;
@@ -970,6 +1129,8 @@ int supervisor_start(struct supervisor *sup, int *exit_status)
 		for (size_t i = first; i < forked; i++) {
 			struct worker *w = &sup->workers[i];
 
+			if (w->waiting_start)
+				continue;
 			if (worker_await_exec(w) == -1) {
 				if (failed == NULL) {
 					failed = w;
@@ -991,7 +1152,10 @@ int supervisor_start(struct supervisor *sup, int *exit_status)
 			return -1;
 		}
 	}
-	notify_send("READY=1\nSTATUS=Running %zu tasks", sup->count);
+	for (size_t i = 0; i < sup->count; i++)
+		if (sup->workers[i].pid > 0)
+			watch_readiness(sup, &sup->workers[i]);
+	check_all_ready(sup);
 	if (notify_watchdog_interval() > 0) {
 		double every = notify_watchdog_interval();
 
@@ -1021,8 +1185,17 @@ void supervisor_destroy(struct supervisor *sup)
 		ev_ref(sup->loop);
 		ev_timer_stop(sup->loop, &sup->watchdog);
 	}
-	for (size_t i = 0; i < sup->count; i++)
-		ev_timer_stop(sup->loop, &sup->workers[i].restart_timer);
+	for (size_t i = 0; i < sup->count; i++) {
+		struct worker *w = &sup->workers[i];
+
+		ev_timer_stop(sup->loop, &w->restart_timer);
+		ev_timer_stop(sup->loop, &w->ready_timeout_timer);
+		ready_stop(sup->loop, w);
+		ready_finish(w);
+	}
+	if (sup->notify_dir != NULL)
+		rmdir(sup->notify_dir);
+	free(sup->notify_dir);
 	worker_finish(&sup->hook);
 	free(sup->adopted);
 	free(sup);

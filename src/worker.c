@@ -141,7 +141,7 @@ static size_t add_listen_env(struct worker *w, size_t count)
 int worker_build_env(struct worker *w, char *const *common)
 {
 	size_t size = list_length(environ) + list_length(common) +
-		      list_length(w->env) + 5;
+		      list_length(w->env) + 6;
 	size_t count = 0;
 
 	if ((w->envp = calloc(size, sizeof(*w->envp))) == NULL)
@@ -160,6 +160,9 @@ int worker_build_env(struct worker *w, char *const *common)
 	for (size_t i = 0; i < list_length(w->env); i++)
 		count = env_put(w->envp, count, w->env[i]);
 	count = env_put(w->envp, count, w->name_var);
+	/* Its own socket, for "ready = notify". */
+	if (w->notify_var != NULL)
+		count = env_put(w->envp, count, w->notify_var);
 	if (w->listen_fds > 0)
 		count = add_listen_env(w, count);
 	w->envp[count] = NULL;

@@ -11,6 +11,14 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* When a started worker counts as ready (SPEC section 8). */
+enum ready_kind {
+	READY_STARTED, /* as soon as it runs */
+	READY_NOTIFY,  /* it sends READY=1 to its own NOTIFY_SOCKET */
+	READY_TCP,     /* ready_host:ready_port accepts a connection */
+	READY_EXEC,    /* ready_command exits 0 */
+};
+
 enum restart_policy {
 	RESTART_NO,
 	RESTART_ON_FAILURE,
@@ -40,9 +48,17 @@ struct worker {
 	int start_limit;          /* more starts than this within... */
 	double start_interval;    /* ...this many seconds: given up */
 	const char *origin;       /* where it was declared, for messages */
-	const char *log_file;     /* a copy of its output, or NULL */
-	long long log_max_size;   /* rotated before it grows past this */
-	int log_keep;             /* old files kept */
+	enum ready_kind ready;
+	const char *ready_host; /* READY_TCP: a numeric address */
+	int ready_port;
+	const char *ready_command; /* READY_EXEC */
+	double ready_timeout;      /* seconds; 0: wait for ever */
+	char **after;              /* names it starts after, or NULL */
+	int *after_index;          /* the same, as indexes in the table */
+	int after_count;
+	const char *log_file;   /* a copy of its output, or NULL */
+	long long log_max_size; /* rotated before it grows past this */
+	int log_keep;           /* old files kept */
 
 	/* Built before the first fork. */
 	char *path;     /* argv[0] resolved against PATH */
@@ -70,6 +86,18 @@ struct worker {
 	double next_delay; /* the coming restart's delay */
 	int start_count;   /* starts recorded in the ring */
 	struct ev_timer restart_timer;
+
+	/* Readiness. */
+	bool is_ready;
+	bool waiting_start; /* held back until what it comes after is ready */
+	char *notify_path;  /* its own NOTIFY_SOCKET, for READY_NOTIFY */
+	char *notify_var;
+	int notify_fd;
+	struct ev_io notify_watcher;
+	struct ev_timer ready_timer; /* the next probe (tcp, exec) */
+	struct ev_timer ready_timeout_timer;
+	double probe_delay;
+	pid_t probe_pid; /* READY_EXEC's running probe */
 };
 
 /* Resolves W's argv[0] against PATH into W->path. Returns 0, or -1 with
