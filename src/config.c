@@ -163,6 +163,16 @@ static int set_executor_workers(struct settings *s, const char *value)
 	return errstr == NULL ? 0 : -1;
 }
 
+/* The index of VALUE among the COUNT NAMES, or -1: the value of an enum
+ * whose names are listed in its order. */
+static int name_index(const char *value, const char *const *names, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(value, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 static int parse_mode(const char *value, enum output_mode *mode)
 {
 	static const char *const names[] = {
@@ -170,14 +180,10 @@ static int parse_mode(const char *value, enum output_mode *mode)
 		[OUTPUT_ALWAYS] = "always",
 		[OUTPUT_NEVER] = "never",
 	};
+	int i = name_index(value, names, sizeof(names) / sizeof(names[0]));
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strcmp(value, names[i]) == 0) {
-			*mode = (enum output_mode)i;
-			return 0;
-		}
-	}
-	return -1;
+	*mode = (enum output_mode)(i < 0 ? 0 : i);
+	return i < 0 ? -1 : 0;
 }
 
 static int set_prefix(struct settings *s, const char *value)
@@ -215,14 +221,10 @@ static int set_stop_on(struct settings *s, const char *value)
 		[STOP_ON_EXIT] = "exit",
 		[STOP_ON_NONE] = "none",
 	};
+	int i = name_index(value, names, sizeof(names) / sizeof(names[0]));
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strcmp(value, names[i]) == 0) {
-			s->stop_on = (enum stop_on)i;
-			return 0;
-		}
-	}
-	return -1;
+	s->stop_on = (enum stop_on)(i < 0 ? 0 : i);
+	return i < 0 ? -1 : 0;
 }
 
 static int set_config_file(struct settings *s, const char *value)

@@ -801,6 +801,16 @@ static void worker_ended(struct supervisor *sup, struct worker *w, int wstatus)
 					 .status = status});
 }
 
+/* W could not be started (again): as if it had run and failed, its
+ * policy decides what follows. */
+static void start_failed(struct supervisor *sup, struct worker *w)
+{
+	log_start_failure(w);
+	worker_ended(sup, w,
+		     w->status >= 0 ? W_EXITCODE(w->status, 0)
+				    : W_EXITCODE(EXIT_OSERR, 0));
+}
+
 static void restart_cb(struct ev_loop *loop, struct ev_timer *timer,
 		       int revents)
 {
@@ -818,11 +828,7 @@ static void restart_cb(struct ev_loop *loop, struct ev_timer *timer,
 		watch_readiness(sup, w);
 		return;
 	}
-	log_start_failure(w);
-	/* As if it had run and failed: its policy decides again. */
-	worker_ended(sup, w,
-		     w->status >= 0 ? W_EXITCODE(w->status, 0)
-				    : W_EXITCODE(EXIT_OSERR, 0));
+	start_failed(sup, w);
 	dispatch(sup);
 }
 
@@ -980,10 +986,7 @@ static void start_waiting(struct supervisor *sup)
 			watch_readiness(sup, w);
 			continue;
 		}
-		log_start_failure(w);
-		worker_ended(sup, w,
-			     w->status >= 0 ? W_EXITCODE(w->status, 0)
-					    : W_EXITCODE(EXIT_OSERR, 0));
+		start_failed(sup, w);
 	}
 }
 

@@ -118,3 +118,15 @@ count_files() {
 has_files() {
 	[ "$(count_files "$1")" -ge "$2" ]
 }
+
+# A stand-in for systemd's notification socket at $T/notify.sock; what it
+# receives goes to $T/messages, one message a line.
+notify_listen() {
+	"$PROBE" notify-listen "$T/notify.sock" "$T/messages" 3>&- &
+	LISTENER=$!
+	wait_for 5 test -S "$T/notify.sock"
+}
+
+notified() {
+	grep -q -- "$1" "$T/messages" 2>/dev/null
+}

@@ -5,22 +5,12 @@
 
 load helpers
 
-listen() {
-	"$PROBE" notify-listen "$T/notify.sock" "$T/messages" 3>&- &
-	LISTENER=$!
-	wait_for 5 test -S "$T/notify.sock"
-}
-
-got() {
-	grep -q -- "$1" "$T/messages" 2>/dev/null
-}
-
 conf() {
 	cat >"$T/aiorun.conf"
 }
 
 @test "READY=1 is held back until a ready = notify worker reports, and its STATUS goes on" {
-	listen
+	notify_listen
 	conf <<'CONF'
 [worker:svc]
 command = touch "$T/running"; until [ -e "$T/go" ]; do sleep 0.02; done; printf 'STATUS=warming up\nREADY=1' | socat - UNIX-SENDTO:"$NOTIFY_SOCKET"; exec sleep 300
@@ -28,10 +18,10 @@ ready = notify
 CONF
 	NOTIFY_SOCKET=$T/notify.sock start_aiorun -c "$T/aiorun.conf"
 	wait_for 5 test -e "$T/running"
-	got "READY=1" && false
+	notified "READY=1" && false
 	touch "$T/go"
-	wait_for 5 got "READY=1"
-	got "^STATUS=svc: warming up$"
+	wait_for 5 notified "READY=1"
+	notified "^STATUS=svc: warming up$"
 	log_has "Task svc is ready"
 	kill -TERM "$AIORUN_PID"
 	finish_aiorun
@@ -39,7 +29,7 @@ CONF
 }
 
 @test "READY=1 is held back until a tcp: port accepts connections" {
-	listen
+	notify_listen
 	port=$((20000 + RANDOM % 20000))
 	conf <<CONF
 [worker:server]
@@ -48,9 +38,9 @@ ready = tcp:localhost:$port
 CONF
 	NOTIFY_SOCKET=$T/notify.sock start_aiorun -c "$T/aiorun.conf"
 	wait_for 5 child_of "$AIORUN_PID" >/dev/null
-	got "READY=1" && false
+	notified "READY=1" && false
 	touch "$T/go"
-	wait_for 10 got "READY=1"
+	wait_for 10 notified "READY=1"
 	log_has "Task server is ready"
 	kill -TERM "$AIORUN_PID"
 	finish_aiorun

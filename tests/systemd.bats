@@ -4,29 +4,14 @@
 
 load helpers
 
-listen() {
-	"$PROBE" notify-listen "$T/notify.sock" "$T/messages" 3>&- &
-	LISTENER=$!
-	wait_for 5 test -S "$T/notify.sock"
-}
-
-teardown_listener() {
-	[ -z "${LISTENER:-}" ] || kill "$LISTENER" 2>/dev/null || true
-}
-
-got() {
-	grep -q -- "$1" "$T/messages" 2>/dev/null
-}
-
 @test "READY=1 once the workers have started, STOPPING=1 when the shutdown begins" {
-	listen
+	notify_listen
 	NOTIFY_SOCKET=$T/notify.sock start_aiorun -w a="exec \"$PROBE\" record \"$T\""
-	wait_for 5 got "READY=1"
+	wait_for 5 notified "READY=1"
 	grep -q "^READY=1 STATUS=Running 1 tasks$" "$T/messages"
 	log_lacks "cannot notify"
 	kill -TERM "$AIORUN_PID"
 	finish_aiorun
-	teardown_listener
 	[ "$status" -eq 0 ]
 	grep -q "^STOPPING=1 STATUS=Shutting down: received SIGTERM$" "$T/messages"
 	grep -q "^EXTEND_TIMEOUT_USEC=21000000$" "$T/messages"
@@ -40,39 +25,35 @@ got() {
 	LISTENER=$!
 	wait_for 5 grep -q "@aiorun-test-$$\$" /proc/net/unix
 	NOTIFY_SOCKET=@aiorun-test-$$ run "$AIORUN" -q -- true
-	wait_for 5 got "READY=1"
-	teardown_listener
+	wait_for 5 notified "READY=1"
 }
 
 @test "WATCHDOG=1 at half of WATCHDOG_USEC" {
-	listen
+	notify_listen
 	NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=200000 start_aiorun -- sleep 300
-	wait_for 5 got "READY=1"
+	wait_for 5 notified "READY=1"
 	# Two seconds at one ping per 100 ms: the window measured.
 	sleep 2
 	pings=$(grep -c "^WATCHDOG=1$" "$T/messages")
 	kill -TERM "$AIORUN_PID"
 	finish_aiorun
-	teardown_listener
 	echo "pings in 2 s: $pings"
 	[ "$pings" -ge 15 ] && [ "$pings" -le 22 ]
 }
 
 @test "no WATCHDOG=1 when WATCHDOG_PID names another process" {
-	listen
+	notify_listen
 	NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=100000 WATCHDOG_PID=1 start_aiorun -- sleep 300
-	wait_for 5 got "READY=1"
+	wait_for 5 notified "READY=1"
 	sleep 1
 	kill -TERM "$AIORUN_PID"
 	finish_aiorun
-	teardown_listener
 	[ "$(grep -c "^WATCHDOG=1$" "$T/messages")" -eq 0 ]
 }
 
 @test "NOTIFY_SOCKET and the watchdog are not passed on to a plain worker" {
-	listen
+	notify_listen
 	NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=100000 run "$AIORUN" -q --prefix never -w w='echo "${NOTIFY_SOCKET-unset} ${WATCHDOG_USEC-unset}"'
-	teardown_listener
 	[ "$status" -eq 0 ]
 	[ "$output" = "unset unset" ]
 }
