@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include "accounts.h"
 #include "conffile.h"
 #include "parse.h"
@@ -496,6 +498,14 @@ int config_set_global(struct settings *s, const char *key, const char *value,
 	return config_fail(s, "%s: unknown key '%s' in [aiorun]", origin, key);
 }
 
+static const struct option_def *option_by_name(const char *name)
+{
+	for (size_t i = 0; i < OPTION_COUNT; i++)
+		if (strcmp(options[i].name, name) == 0)
+			return &options[i];
+	return NULL;
+}
+
 static const struct option_def *option_by_key(int key)
 {
 	for (size_t i = 0; i < OPTION_COUNT; i++)
@@ -809,6 +819,15 @@ static int set_log_keep(struct settings *s, struct worker *w, const char *value)
 	return errstr == NULL ? 0 : -1;
 }
 
+/* A numeric IPv4 or IPv6 address. */
+static bool valid_address(const char *host)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, host, buf) == 1 ||
+	       inet_pton(AF_INET6, host, buf) == 1;
+}
+
 /* notify, tcp:HOST:PORT, exec:COMMAND. A host is numeric (no name
  * service in a static binary), or "localhost". */
 static int set_ready(struct settings *s, struct worker *w, const char *value)
@@ -845,11 +864,7 @@ static int set_ready(struct settings *s, struct worker *w, const char *value)
 		}
 		w->ready_host = host;
 		w->ready = READY_TCP;
-		return strchr(host, ':') != NULL ||
-				       strspn(host, "0123456789.") ==
-					       strlen(host)
-			       ? 0
-			       : -1;
+		return valid_address(host) ? 0 : -1;
 	}
 	return -1;
 }
@@ -1105,8 +1120,15 @@ int config_load(struct settings *s, int argc, char **argv, int *exit_status)
 	}
 	if (s->listen_worker != NULL &&
 	    find_worker(s, s->listen_worker) == NULL) {
-		log_errx("--listen-fds: no worker named '%s'",
+		/* From the config file, it is the file's error. */
+		bool from_file =
+			!s->seen[option_by_name("listen-fds") - options];
+
+		log_errx("%s: no worker named '%s'",
+			 from_file ? "config file: listen-fds" : "--listen-fds",
 			 s->listen_worker);
+		if (from_file)
+			*exit_status = EXIT_CONFIG;
 		return -1;
 	}
 	return 0;

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "notify.h"
+#include "signals.h"
 
 #define FIRST_DELAY 0.05
 #define LONGEST_DELAY 1.0
@@ -109,6 +110,7 @@ static void notify_cb(struct ev_loop *loop, struct ev_io *io, int revents)
 	(void)revents;
 	while ((n = recvmsg(w->notify_fd, &msg, MSG_DONTWAIT)) >= 0) {
 		message[n] = '\0';
+		cred = NULL;
 		for (cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL;
 		     cmsg = CMSG_NXTHDR(&msg, cmsg))
 			if (cmsg->cmsg_level == SOL_SOCKET &&
@@ -183,19 +185,34 @@ static bool tcp_probe(struct worker *w)
 
 /* exec -------------------------------------------------------------------- */
 
+/* The probe runs like its worker: its environment, its directory, the
+ * dispositions of a child, a process group of its own. */
 static void exec_probe(struct worker *w)
 {
 	char *argv[] = {"/bin/sh", "-c", (char *)w->ready_command, NULL};
 	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attr;
+	sigset_t none, defaults;
 
+	sigemptyset(&none);
+	signals_child_defaults(&defaults);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+						POSIX_SPAWN_SETSIGMASK |
+						POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &defaults);
 	posix_spawn_file_actions_init(&actions);
+	if (w->directory != NULL)
+		posix_spawn_file_actions_addchdir_np(&actions, w->directory);
 	posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null",
 					 O_WRONLY, 0);
 	posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-	if (posix_spawn(&w->probe_pid, "/bin/sh", &actions, NULL, argv,
-			environ) != 0)
+	if (posix_spawn(&w->probe_pid, "/bin/sh", &actions, &attr, argv,
+			w->envp != NULL ? w->envp : environ) != 0)
 		w->probe_pid = 0;
 	posix_spawn_file_actions_destroy(&actions);
+	posix_spawnattr_destroy(&attr);
 }
 
 bool ready_reaped(struct ev_loop *loop, struct worker *w, pid_t pid, int status)
@@ -246,6 +263,7 @@ void ready_start(struct ev_loop *loop, struct worker *w, ready_callback *ready,
 		ev_init(&w->ready_timer, probe_cb);
 		w->ready_timer.data = c;
 	}
+	ready_stop(loop, w);
 	c->ready = ready;
 	c->data = data;
 	w->is_ready = false;

@@ -24,7 +24,8 @@ struct input {
 	enum sup_event event;
 	int signo;
 	const struct worker *worker;
-	int status; /* EVENT_DECISIVE_END: the status it stands for */
+	int status;     /* EVENT_DECISIVE_END: the status it stands for */
+	bool not_ready; /* ...and it is there because it was not ready */
 };
 
 /* A process aiorun adopted and cancelled during the shutdown. It stays
@@ -316,8 +317,12 @@ static const char *cause_text(const struct supervisor *sup,
 		snprintf(buf, size, "received %s", signal_name(in->signo));
 		break;
 	case EVENT_DECISIVE_END:
-		snprintf(buf, size, "%s ended with status %d", in->worker->name,
-			 in->status);
+		if (in->not_ready)
+			snprintf(buf, size, "%s was not ready in time",
+				 in->worker->name);
+		else
+			snprintf(buf, size, "%s ended with status %d",
+				 in->worker->name, in->status);
 		break;
 	case EVENT_ALL_GONE:
 		if (sup->count > 0 && sup->settings->run_forever) {
@@ -355,17 +360,43 @@ static void start_hook(struct supervisor *sup)
 	ev_timer_start(sup->loop, &sup->hook_timer);
 }
 
+/* How many workers deep the longest "after" chain below W goes: the
+ * workers are cancelled one level at a time. */
+static int chain_depth(const struct supervisor *sup, const struct worker *w,
+		       int limit)
+{
+	int deepest = 0;
+
+	if (limit == 0)
+		return 0;
+	for (int a = 0; a < w->after_count; a++) {
+		int depth = chain_depth(sup, &sup->workers[w->after_index[a]],
+					limit - 1);
+
+		if (depth > deepest)
+			deepest = depth;
+	}
+	return deepest + 1;
+}
+
 /* How long the shutdown may take, for systemd's stop timeout: the hook,
- * the longest grace period, the wait for shutdown-waits-for workers when
- * bounded, and a second to spare. */
+ * the longest grace period once for each level of "after", the wait for
+ * shutdown-waits-for workers when bounded, and a second to spare. */
 static unsigned long long shutdown_bound_usec(const struct supervisor *sup)
 {
 	double grace = sup->settings->grace;
+	int levels = 1;
 
-	for (size_t i = 0; i < sup->count; i++)
-		if (grace_of(sup, &sup->workers[i]) > grace)
-			grace = grace_of(sup, &sup->workers[i]);
-	return (unsigned long long)((sup->settings->grace + grace +
+	for (size_t i = 0; i < sup->count; i++) {
+		const struct worker *w = &sup->workers[i];
+		int depth = chain_depth(sup, w, (int)sup->count);
+
+		if (grace_of(sup, w) > grace)
+			grace = grace_of(sup, w);
+		if (depth > levels)
+			levels = depth;
+	}
+	return (unsigned long long)((sup->settings->grace + levels * grace +
 				     sup->settings->wait_timeout + 1) *
 				    1e6);
 }
@@ -454,6 +485,7 @@ static void cancel(struct supervisor *sup)
 		if (sup->workers[i].pid > 0 && sup->workers[i].waits_for)
 			waiters = true;
 	cancel_free_workers(sup);
+	notify_send("STATUS=Stopping: waiting for the tasks to end");
 	each_child(adopt, sup);
 	if (waiters && sup->settings->wait_timeout > 0) {
 		ev_timer_set(&sup->wait_timer, sup->settings->wait_timeout, 0);
@@ -845,6 +877,8 @@ static void reaper_cb(struct ev_loop *loop, struct ev_child *watcher,
 		return;
 	for (size_t i = 0; i < sup->count; i++) {
 		if (ready_reaped(loop, &sup->workers[i], pid, status)) {
+			/* An exec: probe may have been cancelled as adopted. */
+			forget_adoptee(sup, pid);
 			post(sup, (struct input){.event = EVENT_REAPED});
 			return;
 		}
@@ -948,7 +982,8 @@ static void ready_timeout_cb(struct ev_loop *loop, struct ev_timer *timer,
 	if (sup->settings->stop_on != STOP_ON_NONE)
 		post(sup, (struct input){.event = EVENT_DECISIVE_END,
 					 .worker = w,
-					 .status = 1});
+					 .status = 1,
+					 .not_ready = true});
 }
 
 /* W has just started: its readiness is watched, within its timeout. */
@@ -1155,8 +1190,9 @@ int supervisor_start(struct supervisor *sup, int *exit_status)
 			return -1;
 		}
 	}
+	/* Those held back by "after" are watched as they start. */
 	for (size_t i = 0; i < sup->count; i++)
-		if (sup->workers[i].pid > 0)
+		if (sup->workers[i].pid > 0 && sup->workers[i].after_count == 0)
 			watch_readiness(sup, &sup->workers[i]);
 	check_all_ready(sup);
 	if (notify_watchdog_interval() > 0) {

@@ -106,7 +106,7 @@ CONF
 	run "$AIORUN" -c "$T/aiorun.conf"
 	[ "$status" -eq 1 ]
 	[[ "$output" = *"Task slow is not ready after 300ms: it counts as failed"* ]]
-	[[ "$output" = *"Entering shutdown phase. (slow ended with status 1)"* ]]
+	[[ "$output" = *"Entering shutdown phase. (slow was not ready in time)"* ]]
 }
 
 @test "a dependency cycle and an unknown name are configuration errors" {
@@ -122,4 +122,37 @@ CONF
 	run "$AIORUN" -c "$T/c"
 	[ "$status" -eq 78 ]
 	[ "$output" = "aiorun: $T/c:3: ready: invalid readiness (notify, tcp:HOST:PORT, exec:COMMAND) 'tcp:example.com:80'" ]
+}
+
+@test "a notify worker after a plain one is watched once" {
+	conf <<'CONF'
+[worker:base]
+command = exec sleep 300
+[worker:svc]
+command = printf 'READY=1' | socat - UNIX-SENDTO:"$NOTIFY_SOCKET"; exec sleep 300
+ready = notify
+after = base
+CONF
+	start_aiorun -c "$T/aiorun.conf"
+	wait_for 5 log_has "Task svc is ready"
+	kill -TERM "$AIORUN_PID"
+	finish_aiorun
+	[ "$status" -eq 0 ]
+	grep -q "Cancelling task: svc" "$ERR"
+}
+
+@test "listen-fds from the config file must name a worker: 78" {
+	printf '[aiorun]\nlisten-fds = nobody\n[worker:a]\ncommand = true\n' >"$T/c"
+	run "$AIORUN" -c "$T/c"
+	[ "$status" -eq 78 ]
+	[ "$output" = "aiorun: config file: listen-fds: no worker named 'nobody'" ]
+}
+
+@test "a tcp: host must be a numeric address or localhost" {
+	printf '[worker:a]\ncommand = x\nready = tcp:1.2.3:80\n' >"$T/c"
+	run "$AIORUN" -c "$T/c"
+	[ "$status" -eq 78 ]
+	printf '[worker:a]\ncommand = x\nready = tcp:[::1]:80\n' >"$T/c"
+	run "$AIORUN" --check -c "$T/c"
+	[ "$status" -eq 0 ]
 }
