@@ -38,7 +38,7 @@ load helpers
 	kill -TERM "$AIORUN_PID"
 	finish_aiorun
 	echo "pings in 2 s: $pings"
-	[ "$pings" -ge 15 ] && [ "$pings" -le 22 ]
+	[ "$pings" -ge 12 ] && [ "$pings" -le 24 ]
 }
 
 @test "no WATCHDOG=1 when WATCHDOG_PID names another process" {
