@@ -207,13 +207,13 @@ static int run(struct settings *s)
 		log_err("cannot start");
 		goto remove_pidfile;
 	}
-	if (captures_output(s))
+	if (captures_output(s)) {
 		raise_fd_limit();
-	if (captures_output(s) &&
-	    (output = output_create(loop, pool, &s->output, s->workers,
-				    s->worker_count)) == NULL) {
+		output = output_create(loop, pool, &s->output, s->workers,
+				       s->worker_count);
 		/* output_create has said why. */
-		goto destroy_pool;
+		if (output == NULL)
+			goto destroy_pool;
 	}
 	if ((sup = supervisor_create(loop, s, output)) == NULL) {
 		log_err("cannot start");

@@ -192,16 +192,8 @@ static void exec_probe(struct worker *w)
 	char *argv[] = {"/bin/sh", "-c", (char *)w->ready_command, NULL};
 	posix_spawn_file_actions_t actions;
 	posix_spawnattr_t attr;
-	sigset_t none, defaults;
 
-	sigemptyset(&none);
-	signals_child_defaults(&defaults);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-						POSIX_SPAWN_SETSIGMASK |
-						POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &defaults);
+	signals_spawn_attr(&attr);
 	posix_spawn_file_actions_init(&actions);
 	if (w->directory != NULL)
 		posix_spawn_file_actions_addchdir_np(&actions, w->directory);
@@ -233,9 +225,7 @@ bool ready_reaped(struct ev_loop *loop, struct worker *w, pid_t pid, int status)
 
 static void probe_cb(struct ev_loop *loop, struct ev_timer *timer, int revents)
 {
-	struct worker *w =
-		(struct worker *)((char *)timer -
-				  offsetof(struct worker, ready_timer));
+	struct worker *w = WORKER_OF(timer, ready_timer);
 
 	(void)revents;
 	if (w->ready == READY_TCP) {

@@ -1,6 +1,7 @@
 #include "signals.h"
 
 #include <signal.h>
+#include <spawn.h>
 #include <stddef.h>
 
 /* The signals whose disposition aiorun may change, so the only ones a
@@ -118,6 +119,22 @@ bool signals_child_defaults(sigset_t *defaults)
 		else if (touched[i] == SIGCHLD)
 			enough = false;
 	}
+	return enough;
+}
+
+bool signals_spawn_attr(posix_spawnattr_t *attr)
+{
+	sigset_t none, defaults;
+	bool enough = signals_child_defaults(&defaults);
+
+	sigemptyset(&none);
+	posix_spawnattr_init(attr);
+	posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP |
+					       POSIX_SPAWN_SETSIGMASK |
+					       POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setpgroup(attr, 0);
+	posix_spawnattr_setsigmask(attr, &none);
+	posix_spawnattr_setsigdefault(attr, &defaults);
 	return enough;
 }
 

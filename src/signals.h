@@ -10,6 +10,7 @@
 #define AIORUN_SIGNALS_H
 
 #include <ev.h>
+#include <spawn.h>
 #include <stdbool.h>
 
 typedef void signals_callback(int signo, void *data);
@@ -36,6 +37,12 @@ void signals_child_reset(void);
  * the default action. Returns false when that is not enough (a signal
  * aiorun handles must stay ignored in the child), true otherwise. */
 bool signals_child_defaults(sigset_t *defaults);
+
+/* Initialises ATTR for posix_spawn to start a child as
+ * signals_child_reset would leave it, with an empty mask, in a process
+ * group of its own. Returns what signals_child_defaults returns; the
+ * caller destroys ATTR. */
+bool signals_spawn_attr(posix_spawnattr_t *attr);
 
 /* Blocks every signal, storing the previous mask in OLD. */
 void signals_block_all(sigset_t *old);

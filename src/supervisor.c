@@ -847,9 +847,7 @@ static void restart_cb(struct ev_loop *loop, struct ev_timer *timer,
 		       int revents)
 {
 	struct supervisor *sup = timer->data;
-	struct worker *w =
-		(struct worker *)((char *)timer -
-				  offsetof(struct worker, restart_timer));
+	struct worker *w = WORKER_OF(timer, restart_timer);
 
 	(void)loop;
 	(void)revents;
@@ -969,9 +967,7 @@ static void ready_timeout_cb(struct ev_loop *loop, struct ev_timer *timer,
 			     int revents)
 {
 	struct supervisor *sup = timer->data;
-	struct worker *w =
-		(struct worker *)((char *)timer -
-				  offsetof(struct worker, ready_timeout_timer));
+	struct worker *w = WORKER_OF(timer, ready_timeout_timer);
 
 	(void)revents;
 	ready_stop(loop, w);

@@ -310,19 +310,10 @@ static int spawn_child(struct worker *w)
 {
 	posix_spawn_file_actions_t actions;
 	posix_spawnattr_t attr;
-	sigset_t none, defaults;
 	pid_t pid;
 	int error;
 
-	sigemptyset(&none);
-	signals_child_defaults(&defaults);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-						POSIX_SPAWN_SETSIGMASK |
-						POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &defaults);
+	signals_spawn_attr(&attr);
 	posix_spawn_file_actions_init(&actions);
 	if (w->took_terminal)
 		posix_spawn_file_actions_addtcsetpgrp_np(&actions,

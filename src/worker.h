@@ -100,6 +100,10 @@ struct worker {
 	pid_t probe_pid; /* READY_EXEC's running probe */
 };
 
+/* The worker whose member MEMBER (a watcher, say) PTR points to. */
+#define WORKER_OF(ptr, member)                                                 \
+	((struct worker *)((char *)(ptr)-offsetof(struct worker, member)))
+
 /* Resolves W's argv[0] against PATH into W->path. Returns 0, or -1 with
  * errno ENOENT (nothing found) or EACCES (found, not executable). */
 int worker_resolve(struct worker *w);
