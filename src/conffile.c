@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "options.h"
+#include "worker.h"
+
 /* The INI reader follows inih's reading line by line, so that every
  * message can name the line, and keeps the sections it saw: inih itself
  * says nothing of a section that has no keys. */
@@ -38,10 +41,10 @@ static int remember_section(struct ini_state *st, const char *text)
 	if (end == NULL)
 		return 0; /* inih reports it */
 	if (end - text - 1 >= INI_SECTION_MAX)
-		return config_fail(
+		return settings_fail(
 			st->s, "%s:%d: section name longer than %d characters",
 			st->path, st->line, INI_SECTION_MAX - 1);
-	name = config_own(st->s, strndup(text + 1, (size_t)(end - text - 1)));
+	name = settings_own(st->s, strndup(text + 1, (size_t)(end - text - 1)));
 	grown = reallocarray(st->sections, st->section_count + 1,
 			     sizeof(*grown));
 	if (name == NULL || grown == NULL)
@@ -49,11 +52,11 @@ static int remember_section(struct ini_state *st, const char *text)
 	st->sections = grown;
 	for (size_t i = 0; i < st->section_count; i++)
 		if (strcmp(grown[i].name, name) == 0)
-			return config_fail(st->s,
-					   "%s:%d: duplicate section [%s] "
-					   "(first at line %d)",
-					   st->path, st->line, name,
-					   grown[i].line);
+			return settings_fail(st->s,
+					     "%s:%d: duplicate section [%s] "
+					     "(first at line %d)",
+					     st->path, st->line, name,
+					     grown[i].line);
 	grown[st->section_count++] = (struct section_seen){name, st->line};
 	return 0;
 }
@@ -107,7 +110,7 @@ static struct worker *section_worker(struct ini_state *st, const char *name)
 	/* Errors of the name belong to the section's header line. */
 	snprintf(header, sizeof(header), "%s:%d", st->path,
 		 section_line(st, origin_section(name)));
-	if (config_add_worker(s, name, NULL, header) == NULL)
+	if (settings_add_worker(s, name, NULL, header) == NULL)
 		return NULL;
 	st->section_index = s->worker_count - 1;
 	return &s->workers[st->section_index];
@@ -122,15 +125,14 @@ static int ini_handle(void *user, const char *section, const char *key,
 
 	snprintf(origin, sizeof(origin), "%s:%d", st->path, st->line);
 	if (strcmp(section, "aiorun") == 0)
-		return config_set_global(st->s, key, value, origin) == 0;
+		return options_set_file_key(st->s, key, value, origin) == 0;
 	if (strncmp(section, worker_prefix, sizeof(worker_prefix) - 1) != 0) {
-		config_fail(st->s, "%s:%d: unknown section [%s]", st->path,
-			    section_line(st, section), section);
+		settings_fail(st->s, "%s:%d: unknown section [%s]", st->path,
+			      section_line(st, section), section);
 		return 0;
 	}
 	w = section_worker(st, section + sizeof(worker_prefix) - 1);
-	return w != NULL &&
-	       config_set_worker_key(st->s, w, key, value, origin) == 0;
+	return w != NULL && worker_set_key(st->s, w, key, value, origin) == 0;
 }
 
 /* Sections inih never reported: empty ones, and workers without a
@@ -149,10 +151,10 @@ static int check_sections(struct ini_state *st)
 			continue;
 		if (strncmp(name, worker_prefix, sizeof(worker_prefix) - 1) !=
 		    0)
-			return config_fail(s, "%s:%d: unknown section [%s]",
-					   st->path, line, name);
-		if (!config_valid_name(worker))
-			return config_fail(
+			return settings_fail(s, "%s:%d: unknown section [%s]",
+					     st->path, line, name);
+		if (!worker_valid_name(worker))
+			return settings_fail(
 				s,
 				"%s:%d: invalid worker name '%s' "
 				"(letters, digits, '_', '-' and '.')",
@@ -162,13 +164,13 @@ static int check_sections(struct ini_state *st)
 				continue;
 			found = true;
 			if (s->workers[w].argv[2] == NULL)
-				return config_fail(s,
-						   "%s:%d: [%s] has no command",
-						   st->path, line, name);
+				return settings_fail(
+					s, "%s:%d: [%s] has no command",
+					st->path, line, name);
 		}
 		if (!found)
-			return config_fail(s, "%s:%d: [%s] has no command",
-					   st->path, line, name);
+			return settings_fail(s, "%s:%d: [%s] has no command",
+					     st->path, line, name);
 	}
 	return 0;
 }
@@ -184,7 +186,7 @@ int conffile_read_ini(struct settings *s, const char *path)
 	int result;
 
 	if ((st.file = fopen(path, "re")) == NULL)
-		return config_fail(s, "%s: %s", path, strerror(errno));
+		return settings_fail(s, "%s: %s", path, strerror(errno));
 	/* Debian's inih takes these at run time: whole lines of any length,
 	 * no inline comments (a ';' belongs to the shell command), and each
 	 * line on its own. */
@@ -200,9 +202,9 @@ int conffile_read_ini(struct settings *s, const char *path)
 	if (s->error[0] != '\0')
 		result = -1;
 	else if (result == -2)
-		result = config_fail(s, "%s: out of memory", path);
+		result = settings_fail(s, "%s: out of memory", path);
 	else if (result != 0)
-		result = config_fail(s, "%s:%d: syntax error", path, st.line);
+		result = settings_fail(s, "%s:%d: syntax error", path, st.line);
 	else
 		result = check_sections(&st);
 	free(st.sections);
@@ -223,7 +225,7 @@ static int each_line(struct settings *s, const char *path,
 	int number = 0, result = 0;
 
 	if (file == NULL)
-		return config_fail(s, "%s: %s", path, strerror(errno));
+		return settings_fail(s, "%s: %s", path, strerror(errno));
 	while (result == 0 && (len = getline(&line, &size, file)) != -1) {
 		char *text = line + strspn(line, " \t");
 
@@ -236,7 +238,7 @@ static int each_line(struct settings *s, const char *path,
 		result = handle(s, text, origin);
 	}
 	if (result == 0 && ferror(file))
-		result = config_fail(s, "%s: %s", path, strerror(errno));
+		result = settings_fail(s, "%s: %s", path, strerror(errno));
 	free(line);
 	fclose(file);
 	return result;
@@ -248,12 +250,12 @@ static int procfile_line(struct settings *s, char *line, const char *origin)
 	char *command;
 
 	if (colon == NULL)
-		return config_fail(s, "%s: expected 'NAME: COMMAND'", origin);
+		return settings_fail(s, "%s: expected 'NAME: COMMAND'", origin);
 	*colon = '\0';
 	command = colon + 1 + strspn(colon + 1, " \t");
 	if (command[0] == '\0')
-		return config_fail(s, "%s: %s has no command", origin, line);
-	return config_add_worker(s, line, command, origin) ? 0 : -1;
+		return settings_fail(s, "%s: %s has no command", origin, line);
+	return settings_add_worker(s, line, command, origin) ? 0 : -1;
 }
 
 int conffile_read_procfile(struct settings *s, const char *path)
@@ -270,8 +272,8 @@ static int env_line(struct settings *s, char *line, const char *origin)
 	    (line[6] == ' ' || line[6] == '\t'))
 		line += 6 + strspn(line + 6, " \t");
 	key_len = strcspn(line, "=");
-	if (line[key_len] != '=' || !config_valid_env_key(line, key_len))
-		return config_fail(s, "%s: expected 'KEY=VALUE'", origin);
+	if (line[key_len] != '=' || !worker_valid_env_key(line, key_len))
+		return settings_fail(s, "%s: expected 'KEY=VALUE'", origin);
 	/* One pair of quotes around the value is dropped. */
 	value = line + key_len + 1;
 	value_len = strlen(value);
@@ -283,12 +285,12 @@ static int env_line(struct settings *s, char *line, const char *origin)
 
 	while (s->env_common != NULL && s->env_common[count] != NULL)
 		count++;
-	grown = config_own(s, calloc(count + 2, sizeof(*grown)));
+	grown = settings_own(s, calloc(count + 2, sizeof(*grown)));
 	if (grown == NULL)
-		return config_fail(s, "%s: out of memory", origin);
+		return settings_fail(s, "%s: out of memory", origin);
 	if (count > 0)
 		memcpy(grown, s->env_common, count * sizeof(*grown));
-	grown[count] = config_strdup(s, line);
+	grown[count] = settings_strdup(s, line);
 	s->env_common = grown;
 	return grown[count] == NULL ? -1 : 0;
 }

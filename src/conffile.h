@@ -3,7 +3,7 @@
 #ifndef AIORUN_CONFFILE_H
 #define AIORUN_CONFFILE_H
 
-#include "config.h"
+#include "settings.h"
 
 /* [aiorun] keys and [worker:NAME] sections, parsed with inih. */
 int conffile_read_ini(struct settings *s, const char *path);

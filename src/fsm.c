@@ -110,6 +110,10 @@ struct end_outcome fsm_worker_end(const struct end_facts *facts)
 		facts->restart == RESTART_ALWAYS ||
 		(facts->restart == RESTART_ON_FAILURE && facts->failed);
 
+	if (facts->shutting_down || facts->by_request) {
+		out.failed = false;
+		return out;
+	}
 	if (facts->is_main) {
 		if (!facts->run_forever)
 			out.verdict = VERDICT_SHUTDOWN;
@@ -127,4 +131,166 @@ struct end_outcome fsm_worker_end(const struct end_facts *facts)
 	    (facts->stop_on == STOP_ON_FAILURE && out.failed))
 		out.verdict = VERDICT_SHUTDOWN;
 	return out;
+}
+
+/* A worker's life ------------------------------------------------------ */
+
+/* clang-format off */
+#define TSTEP(act, st) {TACT_##act, TASK_##st}
+#define TSTAY(st) {TACT_NONE, TASK_##st}
+
+/* The cells a task's ends share, in every state where it has a process. */
+#define ENDS_WHILE_UP \
+	[TEV_END_RESTART] = TSTEP(SCHEDULE, BACKOFF), \
+	[TEV_END_DONE] = TSTEP(END, EXITED), \
+	[TEV_END_FAILED] = TSTEP(END, FAILED)
+
+/* Rows are states, columns events; a cell left out is "nothing happens,
+ * the state stays", filled in by fsm_task_step. Rules the table keeps
+ * (test_fsm.c checks each): nothing leaves "stopped" but a start request;
+ * "failed", "exited" and "skipped" never start by themselves; nothing
+ * starts after the shutdown began; SIGKILL reaches a task in any state,
+ * and a task that has ended can still be cancelled, since its group may
+ * outlive its leader. */
+static const struct task_step task_table[TASK_STATE_COUNT][TEV_COUNT] = {
+	[TASK_WAITING] = {
+		[TEV_START] = TSTEP(SPAWN, STARTING),
+		[TEV_STARTED] = TSTEP(WATCH, STARTING),
+		[TEV_SHUTDOWN] = TSTAY(SKIPPED),
+		[TEV_STOP_REQUEST] = TSTAY(STOPPED),
+	},
+	[TASK_STARTING] = {
+		[TEV_READY] = TSTEP(READY, RUNNING),
+		[TEV_NOT_READY] = TSTEP(NOT_READY, STARTING),
+		ENDS_WHILE_UP,
+		[TEV_SHUTDOWN] = TSTEP(DISARM, STARTING),
+		[TEV_CANCEL] = TSTEP(CANCEL, STOPPING),
+		[TEV_KILL] = TSTEP(KILL, STARTING),
+		[TEV_STOP_REQUEST] = TSTEP(CANCEL, HALTING),
+	},
+	[TASK_RUNNING] = {
+		ENDS_WHILE_UP,
+		[TEV_CANCEL] = TSTEP(CANCEL, STOPPING),
+		[TEV_KILL] = TSTEP(KILL, RUNNING),
+		[TEV_STOP_REQUEST] = TSTEP(CANCEL, HALTING),
+	},
+	[TASK_BACKOFF] = {
+		[TEV_RESTART_DUE] = TSTEP(SPAWN, STARTING),
+		[TEV_SHUTDOWN] = TSTEP(DISARM, EXITED),
+		[TEV_KILL] = TSTEP(KILL, BACKOFF),
+		[TEV_STOP_REQUEST] = TSTEP(DISARM, STOPPED),
+		[TEV_START_REQUEST] = TSTEP(SPAWN, STARTING),
+	},
+	[TASK_STOPPING] = {
+		[TEV_END_RESTART] = TSTAY(EXITED),
+		[TEV_END_DONE] = TSTAY(EXITED),
+		[TEV_END_FAILED] = TSTAY(EXITED),
+		[TEV_GRACE_EXPIRED] = TSTEP(KILL, STOPPING),
+		[TEV_KILL] = TSTEP(KILL, STOPPING),
+	},
+	[TASK_HALTING] = {
+		[TEV_END_RESTART] = TSTAY(STOPPED),
+		[TEV_END_DONE] = TSTAY(STOPPED),
+		[TEV_END_FAILED] = TSTAY(STOPPED),
+		[TEV_CANCEL] = TSTAY(STOPPING),
+		[TEV_GRACE_EXPIRED] = TSTEP(KILL, HALTING),
+		[TEV_KILL] = TSTEP(KILL, HALTING),
+	},
+	[TASK_STOPPED] = {
+		[TEV_CANCEL] = TSTEP(CANCEL, STOPPED),
+		[TEV_GRACE_EXPIRED] = TSTEP(KILL, STOPPED),
+		[TEV_KILL] = TSTEP(KILL, STOPPED),
+		[TEV_START_REQUEST] = TSTEP(SPAWN, STARTING),
+	},
+	[TASK_EXITED] = {
+		[TEV_CANCEL] = TSTEP(CANCEL, EXITED),
+		[TEV_GRACE_EXPIRED] = TSTEP(KILL, EXITED),
+		[TEV_KILL] = TSTEP(KILL, EXITED),
+		[TEV_START_REQUEST] = TSTEP(SPAWN, STARTING),
+	},
+	[TASK_FAILED] = {
+		[TEV_CANCEL] = TSTEP(CANCEL, FAILED),
+		[TEV_GRACE_EXPIRED] = TSTEP(KILL, FAILED),
+		[TEV_KILL] = TSTEP(KILL, FAILED),
+		[TEV_START_REQUEST] = TSTEP(SPAWN, STARTING),
+	},
+	[TASK_SKIPPED] = {
+		[TEV_START_REQUEST] = TSTEP(SPAWN, STARTING),
+	},
+};
+
+/* clang-format on */
+
+struct task_step fsm_task_step(enum task_state state, enum task_event event)
+{
+	struct task_step step = task_table[state][event];
+
+	/* An empty cell is {TACT_NONE, TASK_WAITING}: the state stays. */
+	if (step.action == TACT_NONE && step.next == TASK_WAITING)
+		step.next = state;
+	return step;
+}
+
+const char *fsm_task_state_name(enum task_state state)
+{
+	static const char *const names[TASK_STATE_COUNT] = {
+		[TASK_WAITING] = "waiting",   [TASK_STARTING] = "starting",
+		[TASK_RUNNING] = "running",   [TASK_BACKOFF] = "backoff",
+		[TASK_STOPPING] = "stopping", [TASK_HALTING] = "stopping",
+		[TASK_STOPPED] = "stopped",   [TASK_EXITED] = "exited",
+		[TASK_FAILED] = "failed",     [TASK_SKIPPED] = "skipped",
+	};
+	return names[state];
+}
+
+const char *fsm_task_event_name(enum task_event event)
+{
+	static const char *const names[TEV_COUNT] = {
+		[TEV_START] = "start",
+		[TEV_STARTED] = "started",
+		[TEV_READY] = "ready",
+		[TEV_NOT_READY] = "not-ready",
+		[TEV_END_RESTART] = "end-restart",
+		[TEV_END_DONE] = "end-done",
+		[TEV_END_FAILED] = "end-failed",
+		[TEV_RESTART_DUE] = "restart-due",
+		[TEV_SHUTDOWN] = "shutdown",
+		[TEV_CANCEL] = "cancel",
+		[TEV_GRACE_EXPIRED] = "grace-expired",
+		[TEV_KILL] = "kill",
+		[TEV_STOP_REQUEST] = "stop-request",
+		[TEV_START_REQUEST] = "start-request",
+	};
+	return names[event];
+}
+
+enum task_event fsm_end_event(const struct end_outcome *out)
+{
+	if (out->verdict == VERDICT_RESTART)
+		return TEV_END_RESTART;
+	return out->failed ? TEV_END_FAILED : TEV_END_DONE;
+}
+
+/* Restarts ------------------------------------------------------------- */
+
+double fsm_restart_delay(double *next, double first, double max, double uptime)
+{
+	double delay;
+
+	if (uptime >= STABLE_UPTIME)
+		*next = first;
+	delay = *next > MIN_RESTART_DELAY ? *next : MIN_RESTART_DELAY;
+	/* A maximum below the first delay leaves the first as it is. */
+	*next = 2 * delay < max ? 2 * delay : max;
+	if (*next < delay)
+		*next = delay;
+	return delay;
+}
+
+bool fsm_start_limit_hit(const double *starts, int limit, int count,
+			 double interval, double now)
+{
+	if (count < limit)
+		return false;
+	return now - starts[count % limit] < interval;
 }

@@ -1,12 +1,15 @@
-/* The supervisor's state machine, as data: states, events, and one table
- * of what each event does in each state. Pure, so the table itself is
- * unit-tested; supervisor.c carries the actions out. */
+/* aiorun's two state machines, as data: the supervisor's phases and each
+ * worker's life ("task"). Each is an enum of states, an enum of events,
+ * and one table of what each event does in each state; a state changes
+ * nowhere else. Pure, so the tables and the rules beside them (exit
+ * status, what a worker's end leads to, restart delays, start limits) are
+ * unit-tested; supervisor.c and task.c carry the actions out. */
 #ifndef AIORUN_FSM_H
 #define AIORUN_FSM_H
 
 #include <stdbool.h>
 
-#include "worker.h"
+#include "settings.h"
 
 enum sup_state {
 	STATE_RUNNING,  /* workers run; restarts happen */
@@ -75,15 +78,10 @@ struct exit_facts {
 /* aiorun's exit status, before --map-exit. */
 int fsm_exit_status(const struct exit_facts *facts);
 
-/* --stop-on: which worker ending begins the shutdown. */
-enum stop_on {
-	STOP_ON_FAILURE,
-	STOP_ON_EXIT,
-	STOP_ON_NONE,
-};
-
 /* A worker ended while running: what is known of it. */
 struct end_facts {
+	bool shutting_down; /* the shutdown has begun: nothing follows */
+	bool by_request;    /* it was stopped on request: nothing follows */
 	bool is_main;
 	bool run_forever;
 	enum restart_policy restart;
@@ -108,5 +106,91 @@ struct end_outcome {
  * --stop-on, for which a worker given up counts as failed. PROGRAM never
  * restarts; its end begins the shutdown unless --run-forever. */
 struct end_outcome fsm_worker_end(const struct end_facts *facts);
+
+/* A worker's life ------------------------------------------------------ */
+
+/* The states that "aiorunctl status" shows (SPEC section 9), and a
+ * second "stopping" that remembers what comes after it. */
+enum task_state {
+	TASK_WAITING,  /* not started yet: held back by "after", or about to */
+	TASK_STARTING, /* started, not ready yet */
+	TASK_RUNNING,  /* ready, or has no readiness condition */
+	TASK_BACKOFF,  /* ended; waiting to restart */
+	TASK_STOPPING, /* cancelled by the shutdown: its end is awaited */
+	TASK_HALTING,  /* stopping on request; "stopped" comes next */
+	TASK_STOPPED,  /* stopped on request: stays down until started */
+	TASK_EXITED,   /* ended, will not restart */
+	TASK_FAILED,   /* ended in failure or given up; will not restart */
+	TASK_SKIPPED,  /* never started: what it waits for cannot come */
+	TASK_STATE_COUNT
+};
+
+enum task_event {
+	TEV_START,       /* its turn to start (what it comes after is ready) */
+	TEV_STARTED,     /* it was started with others, at start-up */
+	TEV_READY,       /* its readiness condition holds */
+	TEV_NOT_READY,   /* its ready-timeout ran out */
+	TEV_END_RESTART, /* it ended (or could not start); its policy
+			    restarts it */
+	TEV_END_DONE,    /* it ended, and that was no failure */
+	TEV_END_FAILED,  /* it ended in failure, or was given up */
+	TEV_RESTART_DUE, /* its restart delay ran out */
+	TEV_SHUTDOWN,    /* the shutdown began: nothing starts any more */
+	TEV_CANCEL,      /* the shutdown cancels it */
+	TEV_GRACE_EXPIRED, /* cancelled, and still there after its grace */
+	TEV_KILL,          /* a second stop signal: SIGKILL, now */
+	TEV_STOP_REQUEST,  /* asked to stop and stay down */
+	TEV_START_REQUEST, /* asked to start */
+	TEV_COUNT
+};
+
+enum task_action {
+	TACT_NONE,
+	TACT_SPAWN,     /* start its process and watch its readiness */
+	TACT_WATCH,     /* it was started: watch its readiness */
+	TACT_READY,     /* tell the supervisor it is ready */
+	TACT_NOT_READY, /* it counts as failed; the supervisor decides */
+	TACT_SCHEDULE,  /* arm the restart timer with the next delay */
+	TACT_END,       /* tell the supervisor it ended, with the verdict */
+	TACT_DISARM,    /* stop its restart timer and readiness probes */
+	TACT_CANCEL,    /* stop signal to its group; its grace begins */
+	TACT_KILL,      /* SIGKILL to what is left of its group */
+};
+
+struct task_step {
+	enum task_action action;
+	enum task_state next;
+};
+
+/* What EVENT does to a task in STATE. Every pair has an answer. */
+struct task_step fsm_task_step(enum task_state state, enum task_event event);
+
+/* "running", "backoff", ...: the name "aiorunctl status" shows. */
+const char *fsm_task_state_name(enum task_state state);
+const char *fsm_task_event_name(enum task_event event);
+
+/* The event a worker's end stands for, from what fsm_worker_end made of
+ * it. */
+enum task_event fsm_end_event(const struct end_outcome *out);
+
+/* Restarts ------------------------------------------------------------- */
+
+/* The wait before a restart, whatever restart-delay says: a worker that
+ * fails at once must not make aiorun spin. */
+#define MIN_RESTART_DELAY 0.01
+/* A worker up this long has started well: its next delay starts over. */
+#define STABLE_UPTIME 10.0
+
+/* The delay before the coming restart of a worker that was up UPTIME
+ * seconds, its restart-delay FIRST and restart-max-delay MAX. *NEXT is
+ * the delay the doubling has reached (FIRST before any restart) and is
+ * moved on. */
+double fsm_restart_delay(double *next, double first, double max, double uptime);
+
+/* Whether one more start at NOW would make more than LIMIT starts within
+ * INTERVAL seconds. STARTS is a ring of the last LIMIT start times, of
+ * which COUNT were ever recorded (the oldest at COUNT % LIMIT). */
+bool fsm_start_limit_hit(const double *starts, int limit, int count,
+			 double interval, double now);
 
 #endif

@@ -13,12 +13,12 @@
 
 #include "config.h"
 #include "log.h"
-#include "notify.h"
+#include "systemd.h"
 #include "output.h"
 #include "pool.h"
 #include "signals.h"
 #include "supervisor.h"
-#include "worker.h"
+#include "spawn.h"
 
 /* A closed 0, 1 or 2 would be taken by the next descriptor aiorun opens,
  * and a child would then read or write it by accident. */
@@ -132,35 +132,6 @@ static void raise_fd_limit(void)
 	}
 }
 
-/* Socket activation: when systemd passed sockets to aiorun itself
- * (LISTEN_PID is aiorun's), they go on to one worker, PROGRAM unless
- * --listen-fds names another, which gets them at 3 and up with LISTEN_PID
- * its own. No other worker sees them. */
-static void pass_sockets(struct settings *s)
-{
-	const char *fds = getenv("LISTEN_FDS");
-	const char *pid = getenv("LISTEN_PID");
-	const char *errstr;
-	struct worker *w;
-	int count;
-
-	if (fds == NULL || pid == NULL ||
-	    strtonum(pid, 1, 1LL << 31, &errstr) != getpid())
-		return;
-	count = (int)strtonum(fds, 1, 1024, &errstr);
-	if (errstr != NULL)
-		return;
-	w = s->listen_worker ? find_worker(s, s->listen_worker)
-			     : find_worker(s, "main");
-	if (w == NULL) {
-		log_warnx("LISTEN_FDS: no PROGRAM to pass %d sockets to",
-			  count);
-		return;
-	}
-	w->listen_fds = count;
-	w->listen_names = getenv("LISTEN_FDNAMES");
-}
-
 /* Waits until the pool has written everything, with the loop running so
  * that a signal can still be heard: the supervisor then gives the rest of
  * a stalled output up. */
@@ -170,7 +141,7 @@ static void wait_for_executor(struct ev_loop *loop, struct pool *pool)
 		ev_run(loop, EVRUN_ONCE);
 }
 
-static int run(struct settings *s)
+static int run(const struct settings *s)
 {
 	struct supervisor *sup = NULL;
 	struct pool *pool = NULL;
@@ -184,14 +155,13 @@ static int run(struct settings *s)
 		log_err("cannot open /dev/null");
 		return EXIT_OSERR;
 	}
-	pass_sockets(s);
 	if (s->pidfile != NULL && (pfh = claim_pidfile(s->pidfile)) == NULL)
 		return EXIT_OSERR;
 	if (s->pdeathsig != 0 && set_pdeathsig(s->pdeathsig) == -1) {
 		log_err("--pdeathsig");
 		goto remove_pidfile;
 	}
-	if (notify_init() == -1)
+	if (systemd_init() == -1)
 		log_warn("NOTIFY_SOCKET: cannot notify the service manager");
 	if (become_reaper(s) == -1)
 		log_warn("cannot become a child subreaper; orphans will not "
@@ -246,17 +216,19 @@ remove_pidfile:
 }
 
 /* --check: everything a start would check, short of starting. */
-static int check(struct settings *s)
+static int check(const struct settings *s)
 {
 	for (size_t i = 0; i < s->worker_count; i++) {
-		struct worker *w = &s->workers[i];
+		const struct worker *w = &s->workers[i];
+		char *path;
 
-		if (worker_resolve(w) == -1) {
+		if (spawn_resolve(w->argv[0], &path) == -1) {
 			log_err("cannot run %s", w->argv[0]);
-			return worker_exec_failure_status(errno);
+			return spawn_failure_status(errno);
 		}
+		free(path);
 	}
-	config_print(s);
+	settings_print(s);
 	log_info("configuration OK");
 	return 0;
 }

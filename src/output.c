@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lines.h"
 #include "log.h"
 
 /* PIPE_BUF: a write of at most this much to a pipe is atomic, so no
@@ -20,8 +21,6 @@
 /* What one pool job carries: many writes, to keep the jobs few. */
 #define BATCH_MAX (64 * 1024)
 #define BATCH_WRITES 64
-/* Longer lines are cut into pieces of this size. */
-#define LINE_MAX_BYTES 16384
 /* What one read takes from a pipe, and the size asked of each pipe. */
 #define READ_SIZE (256 * 1024)
 #define PIPE_SIZE (1024 * 1024)
@@ -64,9 +63,7 @@ struct stream {
 	char *prefix;     /* "name   | ", coloured, or empty */
 	size_t prefix_len;
 	struct ev_io watcher;
-	bool cut;   /* the last line was cut at LINE_MAX_BYTES */
-	char *line; /* the partial line so far */
-	size_t len, cap;
+	struct line_buffer pending; /* read, not yet cut into lines */
 	struct stream *next;
 };
 
@@ -401,56 +398,22 @@ static void emit(struct stream *s, const char *text, size_t len)
 	}
 }
 
-/* Cuts S's pending bytes into lines; keeps the last partial one, unless it
- * is over the limit. */
-static void cut_lines(struct stream *s)
+static void emit_line(const char *text, size_t len, void *s)
 {
-	size_t start = 0;
-
-	/* A newline right after a cut ends the line that was cut: no empty
-	 * line for it. */
-	if (s->cut && s->len > 0 && s->line[0] == '\n')
-		start = 1;
-	s->cut = false;
-
-	for (;;) {
-		char *newline = memchr(s->line + start, '\n', s->len - start);
-		size_t len;
-
-		if (newline == NULL) {
-			if (s->len - start < LINE_MAX_BYTES)
-				break;
-			len = LINE_MAX_BYTES;
-			emit(s, s->line + start, len);
-			start += len;
-			s->cut = start == s->len;
-			continue;
-		}
-		len = (size_t)(newline - (s->line + start));
-		if (len > LINE_MAX_BYTES)
-			len = LINE_MAX_BYTES;
-		emit(s, s->line + start, len);
-		start += len;
-		if (s->line[start] == '\n')
-			start++;
-	}
-	memmove(s->line, s->line + start, s->len - start);
-	s->len -= start;
+	emit(s, text, len);
 }
 
 static void close_stream(struct stream *s)
 {
 	struct stream **link = &s->out->streams;
 
-	if (s->len > 0)
-		emit(s, s->line, s->len);
-	s->len = 0;
+	lines_flush(&s->pending, emit_line, s);
 	ev_io_stop(s->out->loop, &s->watcher);
 	close(s->watcher.fd);
 	while (*link != s)
 		link = &(*link)->next;
 	*link = s->next;
-	free(s->line);
+	lines_finish(&s->pending);
 	free(s->prefix);
 	free(s);
 }
@@ -459,23 +422,17 @@ static void close_stream(struct stream *s)
  * be had now. */
 static ssize_t read_some(struct stream *s)
 {
+	char *room = lines_room(&s->pending, READ_SIZE);
 	ssize_t n;
 
-	if (s->cap - s->len < READ_SIZE) {
-		size_t cap = s->len + READ_SIZE;
-		char *grown = realloc(s->line, cap);
-
-		if (grown == NULL)
-			return -1;
-		s->line = grown;
-		s->cap = cap;
-	}
+	if (room == NULL)
+		return -1;
 	do
-		n = read(s->watcher.fd, s->line + s->len, READ_SIZE);
+		n = read(s->watcher.fd, room, READ_SIZE);
 	while (n == -1 && errno == EINTR);
 	if (n > 0) {
-		s->len += (size_t)n;
-		cut_lines(s);
+		s->pending.len += (size_t)n;
+		lines_cut(&s->pending, emit_line, s);
 	}
 	return n;
 }

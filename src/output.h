@@ -16,21 +16,10 @@
 #include <stdbool.h>
 
 #include "pool.h"
+#include "settings.h"
 #include "worker.h"
 
 struct output;
-
-enum output_mode {
-	OUTPUT_AUTO,
-	OUTPUT_ALWAYS,
-	OUTPUT_NEVER,
-};
-
-struct output_options {
-	enum output_mode prefix; /* auto: prefix what is captured */
-	enum output_mode colour; /* auto: on a terminal */
-	bool timestamps;
-};
 
 /* Output for WORKERS (their names set the padding), written through POOL,
  * with their log files opened. Returns NULL after saying why (a log file

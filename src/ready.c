@@ -2,9 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,88 +11,104 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "notify.h"
-#include "signals.h"
+#include "settings.h"
+#include "parse.h"
+#include "spawn.h"
+#include "systemd.h"
+#include "task.h"
 
 #define FIRST_DELAY 0.05
 #define LONGEST_DELAY 1.0
 
-extern char **environ;
+/* The task whose member MEMBER (a watcher) PTR points to. */
+#define TASK_OF(ptr, member)                                                   \
+	((struct task *)((char *)(ptr)-offsetof(struct task, member)))
 
-/* What a probe needs to report back. */
-struct probe_context {
-	ready_callback *ready;
-	void *data;
-	int tcp_fd; /* a connection under way, or -1 */
-};
-
-static struct probe_context *context_of(struct worker *w)
+static void became_ready(struct task *t)
 {
-	return w->ready_timer.data;
+	ready_stop(t);
+	task_post(t, TEV_READY);
 }
 
-static void became_ready(struct ev_loop *loop, struct worker *w)
+static void probe_later(struct task *t)
 {
-	struct probe_context *c = context_of(w);
+	struct ready_probe *p = &t->probe;
 
-	ready_stop(loop, w);
-	if (c != NULL && c->ready != NULL)
-		c->ready(w, c->data);
-}
-
-static void probe_later(struct ev_loop *loop, struct worker *w)
-{
-	ev_timer_set(&w->ready_timer, w->probe_delay, 0);
-	ev_timer_start(loop, &w->ready_timer);
-	w->probe_delay = w->probe_delay * 2 < LONGEST_DELAY ? w->probe_delay * 2
-							    : LONGEST_DELAY;
+	ev_timer_set(&p->timer, p->delay, 0);
+	ev_timer_start(t->ctx->loop, &p->timer);
+	p->delay = p->delay * 2 < LONGEST_DELAY ? p->delay * 2 : LONGEST_DELAY;
 }
 
 /* notify ------------------------------------------------------------------ */
 
-int ready_prepare(struct worker *w, const char *dir)
+/* mkdtemp makes it 0700: the sockets are aiorun's alone. */
+int ready_make_dir(const struct settings *s, char **dir)
 {
+	char path[] = "/tmp/aiorun-notify-XXXXXX";
+
+	*dir = NULL;
+	for (size_t i = 0; i < s->worker_count; i++) {
+		if (s->workers[i].ready != READY_NOTIFY)
+			continue;
+		if (mkdtemp(path) == NULL || (*dir = strdup(path)) == NULL)
+			return -1;
+		return 0;
+	}
+	return 0;
+}
+
+void ready_remove_dir(char *dir)
+{
+	if (dir != NULL)
+		rmdir(dir);
+	free(dir);
+}
+
+int ready_prepare(struct task *t, const char *dir)
+{
+	struct ready_probe *p = &t->probe;
 	struct sockaddr_un address = {.sun_family = AF_UNIX};
 	int on = 1;
 
-	w->notify_fd = -1;
-	if (w->ready != READY_NOTIFY)
+	p->notify_fd = -1;
+	p->tcp_fd = -1;
+	if (t->def->ready != READY_NOTIFY)
 		return 0;
-	if (asprintf(&w->notify_path, "%s/%s.sock", dir, w->name) == -1) {
-		w->notify_path = NULL;
+	if (asprintf(&p->notify_path, "%s/%s.sock", dir, t->def->name) == -1) {
+		p->notify_path = NULL;
 		return -1;
 	}
-	if (strlen(w->notify_path) >= sizeof(address.sun_path)) {
+	if (strlen(p->notify_path) >= sizeof(address.sun_path)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	strcpy(address.sun_path, w->notify_path);
-	w->notify_fd =
+	strcpy(address.sun_path, p->notify_path);
+	p->notify_fd =
 		socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (w->notify_fd == -1 ||
-	    setsockopt(w->notify_fd, SOL_SOCKET, SO_PASSCRED, &on,
+	if (p->notify_fd == -1 ||
+	    setsockopt(p->notify_fd, SOL_SOCKET, SO_PASSCRED, &on,
 		       sizeof(on)) == -1 ||
-	    bind(w->notify_fd, (struct sockaddr *)&address, sizeof(address)) ==
+	    bind(p->notify_fd, (struct sockaddr *)&address, sizeof(address)) ==
 		    -1)
 		return -1;
-	if (asprintf(&w->notify_var, "NOTIFY_SOCKET=%s", w->notify_path) ==
+	if (asprintf(&p->notify_var, "NOTIFY_SOCKET=%s", p->notify_path) ==
 	    -1) {
-		w->notify_var = NULL;
+		p->notify_var = NULL;
 		return -1;
 	}
 	return 0;
 }
 
-/* Whether PID is W or of W's process group: only they may say it is
+/* Whether PID is T or of T's process group: only they may say it is
  * ready. */
-static bool sent_by(const struct worker *w, pid_t pid)
+static bool sent_by(const struct task *t, pid_t pid)
 {
-	return pid == w->pid || (w->pgid > 0 && getpgid(pid) == w->pgid);
+	return pid == t->pid || (t->pgid > 0 && getpgid(pid) == t->pgid);
 }
 
 static void notify_cb(struct ev_loop *loop, struct ev_io *io, int revents)
 {
-	struct worker *w = io->data;
+	struct task *t = TASK_OF(io, probe.notify_watcher);
 	char message[4096], control[CMSG_SPACE(sizeof(struct ucred))];
 	struct iovec iov = {message, sizeof(message) - 1};
 	struct msghdr msg = {
@@ -107,8 +121,9 @@ static void notify_cb(struct ev_loop *loop, struct ev_io *io, int revents)
 	struct ucred *cred = NULL;
 	ssize_t n;
 
+	(void)loop;
 	(void)revents;
-	while ((n = recvmsg(w->notify_fd, &msg, MSG_DONTWAIT)) >= 0) {
+	while ((n = recvmsg(t->probe.notify_fd, &msg, MSG_DONTWAIT)) >= 0) {
 		message[n] = '\0';
 		cred = NULL;
 		for (cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL;
@@ -116,29 +131,29 @@ static void notify_cb(struct ev_loop *loop, struct ev_io *io, int revents)
 			if (cmsg->cmsg_level == SOL_SOCKET &&
 			    cmsg->cmsg_type == SCM_CREDENTIALS)
 				cred = (struct ucred *)CMSG_DATA(cmsg);
-		if (cred == NULL || !sent_by(w, cred->pid)) {
+		if (cred == NULL || !sent_by(t, cred->pid)) {
 			log_debug("%s: a notification from pid %d ignored",
-				  w->name, cred ? (int)cred->pid : -1);
+				  t->def->name, cred ? (int)cred->pid : -1);
 			continue;
 		}
 		for (char *line = strtok(message, "\n"); line != NULL;
 		     line = strtok(NULL, "\n")) {
 			if (strncmp(line, "STATUS=", 7) == 0)
-				notify_send("STATUS=%s: %s", w->name, line + 7);
-			else if (strcmp(line, "READY=1") == 0 && !w->is_ready)
-				became_ready(loop, w);
+				systemd_notify("STATUS=%s: %s", t->def->name,
+					       line + 7);
+			else if (strcmp(line, "READY=1") == 0 && !t->ready_seen)
+				became_ready(t);
 		}
 		msg.msg_controllen = sizeof(control);
 	}
 }
-
 /* tcp --------------------------------------------------------------------- */
 
 /* One connection attempt, or the end of one under way. Returns whether
  * the port accepted it. */
-static bool tcp_probe(struct worker *w)
+static bool tcp_probe(struct task *t)
 {
-	struct probe_context *c = context_of(w);
+	struct ready_probe *c = &t->probe;
 	struct sockaddr_storage address = {0};
 	struct sockaddr_in *in4 = (struct sockaddr_in *)&address;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&address;
@@ -156,13 +171,14 @@ static bool tcp_probe(struct worker *w)
 		c->tcp_fd = -1;
 		return error == 0;
 	}
-	if (inet_pton(AF_INET, w->ready_host, &in4->sin_addr) == 1) {
+	if (inet_pton(AF_INET, t->def->ready_host, &in4->sin_addr) == 1) {
 		in4->sin_family = AF_INET;
-		in4->sin_port = htons((uint16_t)w->ready_port);
+		in4->sin_port = htons((uint16_t)t->def->ready_port);
 		len = sizeof(*in4);
-	} else if (inet_pton(AF_INET6, w->ready_host, &in6->sin6_addr) == 1) {
+	} else if (inet_pton(AF_INET6, t->def->ready_host, &in6->sin6_addr) ==
+		   1) {
 		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)w->ready_port);
+		in6->sin6_port = htons((uint16_t)t->def->ready_port);
 		len = sizeof(*in6);
 	} else {
 		return false;
@@ -186,38 +202,36 @@ static bool tcp_probe(struct worker *w)
 /* exec -------------------------------------------------------------------- */
 
 /* The probe runs like its worker: its environment, its directory, the
- * dispositions of a child, a process group of its own. */
-static void exec_probe(struct worker *w)
+ * dispositions of a child, a process group of its own; what it prints on
+ * standard output is dropped. */
+static void exec_probe(struct task *t)
 {
-	char *argv[] = {"/bin/sh", "-c", (char *)w->ready_command, NULL};
-	posix_spawn_file_actions_t actions;
-	posix_spawnattr_t attr;
+	char *argv[] = {"/bin/sh", "-c", (char *)t->def->ready_command, NULL};
+	struct spawn_plan plan = {
+		.path = "/bin/sh",
+		.argv = argv,
+		.envp = t->envp,
+		.directory = t->def->directory,
+		.out_fd = -1,
+		.err_fd = -1,
+		.quiet = true,
+	};
+	struct spawn_child child;
 
-	signals_spawn_attr(&attr);
-	posix_spawn_file_actions_init(&actions);
-	if (w->directory != NULL)
-		posix_spawn_file_actions_addchdir_np(&actions, w->directory);
-	posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null",
-					 O_WRONLY, 0);
-	posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-	if (posix_spawn(&w->probe_pid, "/bin/sh", &actions, &attr, argv,
-			w->envp != NULL ? w->envp : environ) != 0)
-		w->probe_pid = 0;
-	posix_spawn_file_actions_destroy(&actions);
-	posix_spawnattr_destroy(&attr);
+	t->probe.pid = spawn_run(&plan, &child) == 0 ? child.pid : 0;
 }
 
-bool ready_reaped(struct ev_loop *loop, struct worker *w, pid_t pid, int status)
+bool ready_reaped(struct task *t, pid_t pid, int status)
 {
-	if (w->probe_pid == 0 || pid != w->probe_pid)
+	if (t->probe.pid == 0 || pid != t->probe.pid)
 		return false;
-	w->probe_pid = 0;
-	if (w->is_ready || w->pid <= 0)
+	t->probe.pid = 0;
+	if (t->ready_seen || t->pid <= 0)
 		return true;
 	if (status == 0)
-		became_ready(loop, w);
+		became_ready(t);
 	else
-		probe_later(loop, w);
+		probe_later(t);
 	return true;
 }
 
@@ -225,81 +239,87 @@ bool ready_reaped(struct ev_loop *loop, struct worker *w, pid_t pid, int status)
 
 static void probe_cb(struct ev_loop *loop, struct ev_timer *timer, int revents)
 {
-	struct worker *w = WORKER_OF(timer, ready_timer);
+	struct task *t = TASK_OF(timer, probe.timer);
 
+	(void)loop;
 	(void)revents;
-	if (w->ready == READY_TCP) {
-		if (tcp_probe(w))
-			became_ready(loop, w);
+	if (t->def->ready == READY_TCP) {
+		if (tcp_probe(t))
+			became_ready(t);
 		else
-			probe_later(loop, w);
-	} else if (w->ready == READY_EXEC && w->probe_pid == 0) {
-		exec_probe(w);
-		if (w->probe_pid == 0)
-			probe_later(loop, w);
+			probe_later(t);
+	} else if (t->def->ready == READY_EXEC && t->probe.pid == 0) {
+		exec_probe(t);
+		if (t->probe.pid == 0)
+			probe_later(t);
 	}
 }
 
-void ready_start(struct ev_loop *loop, struct worker *w, ready_callback *ready,
-		 void *data)
+static void timeout_cb(struct ev_loop *loop, struct ev_timer *timer,
+		       int revents)
 {
-	struct probe_context *c = context_of(w);
+	struct task *t = TASK_OF(timer, probe.timeout);
 
-	if (c == NULL) {
-		c = calloc(1, sizeof(*c));
-		if (c == NULL)
-			return;
-		c->tcp_fd = -1;
-		ev_init(&w->ready_timer, probe_cb);
-		w->ready_timer.data = c;
+	(void)loop;
+	(void)revents;
+	ready_stop(t);
+	task_post(t, TEV_NOT_READY);
+}
+
+void ready_start(struct task *t)
+{
+	struct ready_probe *p = &t->probe;
+	struct ev_loop *loop = t->ctx->loop;
+
+	ready_stop(t);
+	t->ready_seen = false;
+	p->delay = FIRST_DELAY;
+	if (t->def->ready != READY_STARTED && t->def->ready_timeout > 0) {
+		ev_timer_init(&p->timeout, timeout_cb, t->def->ready_timeout,
+			      0);
+		ev_timer_start(loop, &p->timeout);
 	}
-	ready_stop(loop, w);
-	c->ready = ready;
-	c->data = data;
-	w->is_ready = false;
-	w->probe_delay = FIRST_DELAY;
-	switch (w->ready) {
+	switch (t->def->ready) {
 	case READY_STARTED:
-		became_ready(loop, w);
+		became_ready(t);
 		break;
 	case READY_NOTIFY:
-		ev_io_init(&w->notify_watcher, notify_cb, w->notify_fd,
+		ev_io_init(&p->notify_watcher, notify_cb, p->notify_fd,
 			   EV_READ);
-		w->notify_watcher.data = w;
-		ev_io_start(loop, &w->notify_watcher);
+		ev_io_start(loop, &p->notify_watcher);
 		break;
 	case READY_TCP:
 	case READY_EXEC:
-		ev_timer_set(&w->ready_timer, 0, 0);
-		ev_timer_start(loop, &w->ready_timer);
+		ev_timer_init(&p->timer, probe_cb, 0, 0);
+		ev_timer_start(loop, &p->timer);
 		break;
 	}
 }
 
-void ready_stop(struct ev_loop *loop, struct worker *w)
+void ready_stop(struct task *t)
 {
-	struct probe_context *c = context_of(w);
+	struct ready_probe *p = &t->probe;
+	struct ev_loop *loop = t->ctx->loop;
 
-	if (c == NULL)
-		return;
-	ev_timer_stop(loop, &w->ready_timer);
-	if (w->ready == READY_NOTIFY)
-		ev_io_stop(loop, &w->notify_watcher);
-	if (c->tcp_fd >= 0) {
-		close(c->tcp_fd);
-		c->tcp_fd = -1;
+	ev_timer_stop(loop, &p->timer);
+	ev_timer_stop(loop, &p->timeout);
+	ev_io_stop(loop, &p->notify_watcher);
+	if (p->tcp_fd >= 0) {
+		close(p->tcp_fd);
+		p->tcp_fd = -1;
 	}
 }
 
-void ready_finish(struct worker *w)
+void ready_finish(struct task *t)
 {
-	if (w->notify_path != NULL)
-		unlink(w->notify_path);
-	if (w->notify_fd > 0)
-		close(w->notify_fd);
-	free(context_of(w));
-	free(w->notify_path);
-	free(w->notify_var);
-	w->ready_timer.data = NULL;
-	w->notify_path = w->notify_var = NULL;
+	struct ready_probe *p = &t->probe;
+
+	if (p->notify_path != NULL)
+		unlink(p->notify_path);
+	if (p->notify_fd >= 0)
+		close(p->notify_fd);
+	free(p->notify_path);
+	free(p->notify_var);
+	p->notify_path = p->notify_var = NULL;
+	p->notify_fd = -1;
 }

@@ -2,35 +2,57 @@
  * its "ready" key. notify: the worker sends READY=1 to a NOTIFY_SOCKET of
  * its own, a path in a private 0700 directory; tcp:HOST:PORT: the port
  * accepts a connection; exec:COMMAND: the command exits 0. Probes repeat
- * with a delay that doubles from 50 ms to 1 s. */
+ * with a delay that doubles from 50 ms to 1 s, within the worker's
+ * ready-timeout. What they find is posted to the task (TEV_READY,
+ * TEV_NOT_READY). */
 #ifndef AIORUN_READY_H
 #define AIORUN_READY_H
 
 #include <ev.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
-#include "worker.h"
+struct task;
 
-typedef void ready_callback(struct worker *w, void *data);
+/* A task's readiness at run time. */
+struct ready_probe {
+	char *notify_path; /* its own NOTIFY_SOCKET, for READY_NOTIFY */
+	char *notify_var;  /* NOTIFY_SOCKET=..., for its environment */
+	int notify_fd;
+	struct ev_io notify_watcher;
+	struct ev_timer timer;   /* the next probe (tcp, exec) */
+	struct ev_timer timeout; /* its ready-timeout */
+	double delay;            /* before the next probe */
+	pid_t pid;               /* READY_EXEC's running probe */
+	int tcp_fd;              /* a connection under way, or -1 */
+};
 
-/* Before W's environment is built: for a notify worker, its socket in
+struct settings;
+
+/* Makes the private directory of the notify workers' sockets, if any of
+ * S's workers has "ready = notify", into *DIR (else NULL). Returns 0 or
+ * -1 with errno set. */
+int ready_make_dir(const struct settings *s, char **dir);
+
+/* Removes DIR, once every socket in it is gone. NULL is fine. */
+void ready_remove_dir(char *dir);
+
+/* Before T's environment is built: for a notify worker, its socket in
  * DIR and the NOTIFY_SOCKET entry. Returns 0 or -1 with errno set. */
-int ready_prepare(struct worker *w, const char *dir);
+int ready_prepare(struct task *t, const char *dir);
 
-/* W was just started: probes until it is ready, then calls READY. Calls
- * nothing for a worker that is ready as soon as it runs. */
-void ready_start(struct ev_loop *loop, struct worker *w, ready_callback *ready,
-		 void *data);
+/* T was just started: probes until it is ready, within its timeout. A
+ * worker that is ready as soon as it runs is ready at once. */
+void ready_start(struct task *t);
 
-/* Stops W's probes (it ended, or the shutdown began). */
-void ready_stop(struct ev_loop *loop, struct worker *w);
+/* Stops T's probes and its timeout (it ended, or the shutdown began). */
+void ready_stop(struct task *t);
 
-/* Whether PID was W's exec probe, which ended with STATUS; the probe goes
+/* Whether PID was T's exec probe, which ended with STATUS; the probe goes
  * on from there. */
-bool ready_reaped(struct ev_loop *loop, struct worker *w, pid_t pid,
-		  int status);
+bool ready_reaped(struct task *t, pid_t pid, int status);
 
-/* Closes and removes W's socket. */
-void ready_finish(struct worker *w);
+/* Closes and removes T's socket. */
+void ready_finish(struct task *t);
 
 #endif

@@ -1,480 +1,469 @@
 #include "worker.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <termios.h>
-#include <unistd.h>
 
-#include "signals.h"
+#include <arpa/inet.h>
 
-extern char **environ;
+#include "accounts.h"
+#include "parse.h"
+#include "settings.h"
 
-/* What a child holds besides 0, 1 and 2 (and the sockets passed on, at
- * 3 and up) until exec: the write end of the exec-error pipe, at a known
- * place so that closefrom spares only it. Set in the child, whose memory
- * is its own. */
-static int child_error_fd = 3;
-
-static bool is_executable_file(const char *path, int *error)
+void worker_init(struct worker *w, const char *name, const char *origin)
 {
-	struct stat st;
+	*w = (struct worker){
+		.name = name,
+		.grace = -1,
+		.restart = RESTART_NO,
+		.restart_delay = 0.1,
+		.restart_max_delay = 30,
+		.start_limit = 5,
+		.start_interval = 10,
+		.log_max_size = 10 * 1024 * 1024,
+		.log_keep = 5,
+		.origin = origin,
+	};
+}
 
-	if (stat(path, &st) == -1)
+int worker_parse_stop_signal(const char *value)
+{
+	int signo = parse_signal(value);
+
+	return signo == SIGKILL || signo == SIGSTOP || signo == SIGCONT ? -1
+									: signo;
+}
+
+bool worker_valid_env_key(const char *key, size_t len)
+{
+	if (len == 0 || (key[0] >= '0' && key[0] <= '9'))
 		return false;
-	/* exec refuses a directory or a device with EACCES too. */
-	if (!S_ISREG(st.st_mode) || access(path, X_OK) == -1) {
-		*error = EACCES;
-		return false;
-	}
+	for (size_t i = 0; i < len; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY"
+			   "Z"
+			   "0123456789_",
+			   key[i]) == NULL)
+			return false;
 	return true;
 }
 
-/* execvp's search, done before fork: the first executable regular file
- * along PATH; EACCES if only non-executable ones were found. A name with a
- * '/' is checked the same way, so that --check finds what a start would. */
-int worker_resolve(struct worker *w)
+bool worker_valid_name(const char *name)
 {
-	const char *file = w->argv[0];
-	const char *path = getenv("PATH");
-	char candidate[PATH_MAX];
-	int error = ENOENT;
+	return name[0] != '\0' && name[strspn(name, "abcdefghijklmnopqrstuvwxyz"
+						    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						    "0123456789_-.")] == '\0';
+}
 
-	if (file[0] == '\0') {
-		errno = ENOENT;
+static int set_command(struct settings *s, struct worker *w, const char *value)
+{
+	w->argv[2] = settings_strdup(s, value);
+	return value[0] == '\0' ? -1 : 0;
+}
+
+static int set_directory(struct settings *s, struct worker *w,
+			 const char *value)
+{
+	struct stat st;
+
+	w->directory = settings_strdup(s, value);
+	return stat(value, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+/* A name, or a number for an id that need not exist. The supplementary
+ * groups are looked up once the whole section is read (finish_workers). */
+static int set_user(struct settings *s, struct worker *w, const char *value)
+{
+	struct account user;
+
+	if (accounts_user(value, &user) == -1)
 		return -1;
+	w->set_uid = true;
+	w->uid = user.uid;
+	w->user = user.name[0] ? settings_strdup(s, user.name) : NULL;
+	if (!w->set_gid)
+		w->gid = user.gid;
+	return 0;
+}
+
+static int set_group(struct settings *s, struct worker *w, const char *value)
+{
+	(void)s;
+	if (accounts_group(value, &w->gid) == -1)
+		return -1;
+	w->set_gid = true;
+	return 0;
+}
+
+/* Repeatable: each entry is appended to the worker's list. */
+static int set_env(struct settings *s, struct worker *w, const char *value)
+{
+	size_t count = 0, key_len = strcspn(value, "=");
+	char **grown;
+
+	if (value[key_len] != '=' || !worker_valid_env_key(value, key_len))
+		return -1;
+	while (w->env != NULL && w->env[count] != NULL)
+		count++;
+	grown = settings_own(s, calloc(count + 2, sizeof(*grown)));
+	if (grown == NULL)
+		return -1;
+	if (count > 0)
+		memcpy(grown, w->env, count * sizeof(*grown));
+	grown[count] = settings_strdup(s, value);
+	w->env = grown;
+	return grown[count] == NULL ? -1 : 0;
+}
+
+static int set_restart(struct settings *s, struct worker *w, const char *value)
+{
+	(void)s;
+	if (strcmp(value, "no") == 0)
+		w->restart = RESTART_NO;
+	else if (strcmp(value, "on-failure") == 0)
+		w->restart = RESTART_ON_FAILURE;
+	else if (strcmp(value, "always") == 0)
+		w->restart = RESTART_ALWAYS;
+	else
+		return -1;
+	return 0;
+}
+
+static int set_restart_delay(struct settings *s, struct worker *w,
+			     const char *value)
+{
+	(void)s;
+	return parse_duration(value, &w->restart_delay);
+}
+
+static int set_restart_max_delay(struct settings *s, struct worker *w,
+				 const char *value)
+{
+	(void)s;
+	return parse_duration(value, &w->restart_max_delay);
+}
+
+/* "N/DURATION", N from 1. */
+static int set_start_limit(struct settings *s, struct worker *w,
+			   const char *value)
+{
+	const char *slash = strchr(value, '/');
+	const char *errstr;
+	char count[16];
+
+	(void)s;
+	if (slash == NULL || (size_t)(slash - value) >= sizeof(count))
+		return -1;
+	memcpy(count, value, (size_t)(slash - value));
+	count[slash - value] = '\0';
+	w->start_limit = (int)strtonum(count, 1, 100000, &errstr);
+	if (errstr != NULL)
+		return -1;
+	return parse_duration(slash + 1, &w->start_interval);
+}
+
+static int set_worker_stop_signal(struct settings *s, struct worker *w,
+				  const char *value)
+{
+	(void)s;
+	return (w->stop_signal = worker_parse_stop_signal(value)) < 0 ? -1 : 0;
+}
+
+static int set_worker_grace(struct settings *s, struct worker *w,
+			    const char *value)
+{
+	(void)s;
+	return parse_duration(value, &w->grace);
+}
+
+static int set_waits(struct settings *s, struct worker *w, const char *value)
+{
+	(void)s;
+	return parse_bool(value, &w->waits_for);
+}
+
+static int set_log_file(struct settings *s, struct worker *w, const char *value)
+{
+	w->log_file = settings_strdup(s, value);
+	return value[0] == '\0' ? -1 : 0;
+}
+
+static int set_log_max_size(struct settings *s, struct worker *w,
+			    const char *value)
+{
+	(void)s;
+	return parse_size(value, &w->log_max_size);
+}
+
+static int set_log_keep(struct settings *s, struct worker *w, const char *value)
+{
+	const char *errstr;
+
+	(void)s;
+	w->log_keep = (int)strtonum(value, 0, 1000, &errstr);
+	return errstr == NULL ? 0 : -1;
+}
+
+/* A numeric IPv4 or IPv6 address. */
+static bool valid_address(const char *host)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, host, buf) == 1 ||
+	       inet_pton(AF_INET6, host, buf) == 1;
+}
+
+/* notify, tcp:HOST:PORT, exec:COMMAND. A host is numeric (no name
+ * service in a static binary), or "localhost". */
+static int set_ready(struct settings *s, struct worker *w, const char *value)
+{
+	if (strcmp(value, "notify") == 0) {
+		w->ready = READY_NOTIFY;
+		return 0;
 	}
-	if (strchr(file, '/') != NULL) {
-		if (!is_executable_file(file, &error)) {
-			errno = error;
+	if (strncmp(value, "exec:", 5) == 0 && value[5] != '\0') {
+		w->ready = READY_EXEC;
+		w->ready_command = settings_strdup(s, value + 5);
+		return 0;
+	}
+	if (strncmp(value, "tcp:", 4) == 0) {
+		const char *colon = strrchr(value + 4, ':');
+		const char *errstr;
+		char *host;
+
+		if (colon == NULL || colon == value + 4)
 			return -1;
+		w->ready_port = (int)strtonum(colon + 1, 1, 65535, &errstr);
+		if (errstr != NULL)
+			return -1;
+		host = settings_own(
+			s, strndup(value + 4, (size_t)(colon - value - 4)));
+		if (host == NULL)
+			return -1;
+		if (strcmp(host, "localhost") == 0)
+			host = "127.0.0.1";
+		/* [::1] may come with brackets. */
+		if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+			host[strlen(host) - 1] = '\0';
+			host++;
 		}
-		return (w->path = strdup(file)) == NULL ? -1 : 0;
+		w->ready_host = host;
+		w->ready = READY_TCP;
+		return valid_address(host) ? 0 : -1;
 	}
-	if (path == NULL)
-		path = "/usr/local/bin:/usr/bin:/bin";
-
-	while (path != NULL) {
-		const char *colon = strchr(path, ':');
-		size_t len = colon ? (size_t)(colon - path) : strlen(path);
-		int n;
-
-		/* An empty element is the current directory, as in execvp. */
-		n = snprintf(candidate, sizeof(candidate), "%.*s%s%s", (int)len,
-			     path, len ? "/" : "", file);
-		if (n > 0 && (size_t)n < sizeof(candidate) &&
-		    is_executable_file(candidate, &error))
-			return (w->path = strdup(candidate)) == NULL ? -1 : 0;
-		path = colon ? colon + 1 : NULL;
-	}
-	errno = error;
 	return -1;
 }
 
-static bool meant_for_aiorun(const char *entry)
+static int set_ready_timeout(struct settings *s, struct worker *w,
+			     const char *value)
 {
-	static const char *const prefixes[] = {
-		"NOTIFY_SOCKET=",      "WATCHDOG_USEC=", "WATCHDOG_PID=",
-		"LISTEN_FDS=",         "LISTEN_PID=",    "LISTEN_FDNAMES=",
-		"AIORUN_WORKER_NAME=",
-	};
+	(void)s;
+	return parse_duration(value, &w->ready_timeout);
+}
 
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (strncmp(entry, prefixes[i], strlen(prefixes[i])) == 0)
+/* "NAME[,NAME]...", repeatable; checked once every worker is known. */
+static int set_after(struct settings *s, struct worker *w, const char *value)
+{
+	char *list = settings_strdup(s, value), *name, *rest = list;
+
+	if (list == NULL)
+		return -1;
+	while ((name = strsep(&rest, ", ")) != NULL) {
+		char **grown;
+
+		if (name[0] == '\0')
+			continue;
+		if (!worker_valid_name(name))
+			return -1;
+		grown = settings_own(
+			s, calloc((size_t)w->after_count + 2, sizeof(*grown)));
+		if (grown == NULL)
+			return -1;
+		if (w->after_count > 0)
+			memcpy(grown, w->after,
+			       (size_t)w->after_count * sizeof(*grown));
+		grown[w->after_count++] = name;
+		w->after = grown;
+	}
+	return w->after_count > 0 ? 0 : -1;
+}
+
+static const struct worker_key {
+	const char *name;
+	const char *what;
+	int (*set)(struct settings *s, struct worker *w, const char *value);
+} worker_keys[] = {
+	{"command", "command", set_command},
+	{"directory", "directory (it must exist)", set_directory},
+	{"user", "user", set_user},
+	{"group", "group", set_group},
+	{"env", "environment entry (KEY=VALUE)", set_env},
+	{"restart", "restart policy (no, on-failure, always)", set_restart},
+	{"restart-delay", "duration", set_restart_delay},
+	{"restart-max-delay", "duration", set_restart_max_delay},
+	{"start-limit", "start limit (N/DURATION)", set_start_limit},
+	{"stop-signal", "signal", set_worker_stop_signal},
+	{"grace", "duration", set_worker_grace},
+	{"shutdown-waits-for", "boolean", set_waits},
+	{"ready", "readiness (notify, tcp:HOST:PORT, exec:COMMAND)", set_ready},
+	{"ready-timeout", "duration", set_ready_timeout},
+	{"after", "list of worker names", set_after},
+	{"log-file", "file name", set_log_file},
+	{"log-max-size", "size (bytes, or with K, M or G)", set_log_max_size},
+	{"log-keep", "count (0-1000)", set_log_keep},
+};
+
+int worker_set_key(struct settings *s, struct worker *w, const char *key,
+		   const char *value, const char *origin)
+{
+	for (size_t i = 0; i < sizeof(worker_keys) / sizeof(worker_keys[0]);
+	     i++) {
+		if (strcmp(worker_keys[i].name, key) != 0)
+			continue;
+		if (worker_keys[i].set(s, w, value) == -1)
+			return settings_fail(s, "%s: %s: invalid %s '%s'",
+					     origin, key, worker_keys[i].what,
+					     value);
+		return 0;
+	}
+	return settings_fail(s, "%s: unknown key '%s' in [worker:%s]", origin,
+			     key, w->name);
+}
+
+/* Depth-first search from W for a cycle of "after". STATE: 0 not seen,
+ * 1 on the current path, 2 done. On a cycle, PATH[0..*DEPTH] is the path
+ * and *BACK the worker on it that the last one comes after. */
+static bool find_cycle(const struct settings *s, int w, char *state, int *path,
+		       int *depth, int *back)
+{
+	state[w] = 1;
+	path[*depth] = w;
+	for (int i = 0; i < s->workers[w].after_count; i++) {
+		int next = s->workers[w].after_index[i];
+
+		if (state[next] == 1) {
+			*back = next;
 			return true;
+		}
+		(*depth)++;
+		if (state[next] == 0 &&
+		    find_cycle(s, next, state, path, depth, back))
+			return true;
+		(*depth)--;
+	}
+	state[w] = 2;
 	return false;
 }
 
-/* Puts ENTRY ("KEY=VALUE") into the COUNT entries of ENVP, replacing an
- * entry with the same key. Returns the new count. */
-static size_t env_put(char **envp, size_t count, char *entry)
+/* Every name in "after" is another worker, and no worker comes after
+ * itself, however far round. */
+static int check_order(struct settings *s)
 {
-	size_t key_len = strcspn(entry, "=");
+	int *path;
+	char *state;
+	int result = 0;
 
-	for (size_t i = 0; i < count; i++) {
-		if (strncmp(envp[i], entry, key_len + 1) == 0) {
-			envp[i] = entry;
-			return count;
+	for (size_t i = 0; i < s->worker_count; i++) {
+		struct worker *w = &s->workers[i];
+
+		if (w->after_count == 0)
+			continue;
+		w->after_index = settings_own(
+			s, calloc((size_t)w->after_count, sizeof(int)));
+		if (w->after_index == NULL)
+			return settings_fail(s, "out of memory");
+		for (int a = 0; a < w->after_count; a++) {
+			struct worker *other =
+				settings_find_worker(s, w->after[a]);
+
+			if (other == NULL)
+				return settings_fail(
+					s,
+					"%s: after: no worker named "
+					"'%s'",
+					w->origin, w->after[a]);
+			w->after_index[a] = (int)(other - s->workers);
 		}
 	}
-	envp[count] = entry;
-	return count + 1;
-}
-
-static size_t list_length(char *const *list)
-{
-	size_t n = 0;
-
-	while (list != NULL && list[n] != NULL)
-		n++;
-	return n;
-}
-
-/* LISTEN_FDS, LISTEN_FDNAMES and room for LISTEN_PID, for the worker the
- * sockets go to. Returns the new count. */
-static size_t add_listen_env(struct worker *w, size_t count)
-{
-	static char fds_var[32], names_var[4096];
-
-	snprintf(fds_var, sizeof(fds_var), "LISTEN_FDS=%d", w->listen_fds);
-	count = env_put(w->envp, count, fds_var);
-	if (w->listen_names != NULL) {
-		snprintf(names_var, sizeof(names_var), "LISTEN_FDNAMES=%s",
-			 w->listen_names);
-		count = env_put(w->envp, count, names_var);
+	state = calloc(s->worker_count, 1);
+	path = calloc(s->worker_count + 1, sizeof(*path));
+	if (state == NULL || path == NULL) {
+		free(state);
+		free(path);
+		return settings_fail(s, "out of memory");
 	}
-	w->listen_pid_var = calloc(1, sizeof("LISTEN_PID=") + 24);
-	if (w->listen_pid_var == NULL)
-		return count;
-	strcpy(w->listen_pid_var, "LISTEN_PID=0");
-	return env_put(w->envp, count, w->listen_pid_var);
+	for (size_t i = 0; i < s->worker_count && result == 0; i++) {
+		char cycle[1024] = "";
+		int depth = 0, back = -1, k = 0;
+
+		if (state[i] != 0 ||
+		    !find_cycle(s, (int)i, state, path, &depth, &back))
+			continue;
+		while (path[k] != back)
+			k++;
+		for (; k <= depth; k++) {
+			strlcat(cycle, s->workers[path[k]].name, sizeof(cycle));
+			strlcat(cycle, " -> ", sizeof(cycle));
+		}
+		strlcat(cycle, s->workers[back].name, sizeof(cycle));
+		result = settings_fail(s, "%s: after: a dependency cycle: %s",
+				       s->workers[back].origin, cycle);
+	}
+	free(state);
+	free(path);
+	return result;
 }
 
-int worker_build_env(struct worker *w, char *const *common)
+/* What can only be known once every key is read: the group a user runs
+ * as (the one given, or the user's own) and the user's supplementary
+ * groups, looked up now since they cannot be after fork. */
+static int finish_workers(struct settings *s)
 {
-	size_t size = list_length(environ) + list_length(common) +
-		      list_length(w->env) + 6;
-	size_t count = 0;
+	for (size_t i = 0; i < s->worker_count; i++) {
+		struct worker *w = &s->workers[i];
+		int count = 0;
 
-	if ((w->envp = calloc(size, sizeof(*w->envp))) == NULL)
-		return -1;
-	if (asprintf(&w->name_var, "AIORUN_WORKER_NAME=%s", w->name) == -1) {
-		w->name_var = NULL;
-		free(w->envp);
-		w->envp = NULL;
-		return -1;
+		if (w->set_uid)
+			w->set_gid = true;
+		if (w->user == NULL)
+			continue;
+		w->groups = settings_own(
+			s, accounts_groups_of(w->user, w->gid, &count));
+		if (w->groups == NULL)
+			return settings_fail(s,
+					     "%s: cannot list the groups of %s",
+					     w->origin, w->user);
+		w->group_count = count;
 	}
-	for (char **entry = environ; *entry != NULL; entry++)
-		if (!meant_for_aiorun(*entry))
-			w->envp[count++] = *entry;
-	for (size_t i = 0; i < list_length(common); i++)
-		count = env_put(w->envp, count, common[i]);
-	for (size_t i = 0; i < list_length(w->env); i++)
-		count = env_put(w->envp, count, w->env[i]);
-	count = env_put(w->envp, count, w->name_var);
-	/* Its own socket, for "ready = notify". */
-	if (w->notify_var != NULL)
-		count = env_put(w->envp, count, w->notify_var);
-	if (w->listen_fds > 0)
-		count = add_listen_env(w, count);
-	w->envp[count] = NULL;
 	return 0;
 }
 
-/* What the child reports through the pipe when it cannot exec. */
-enum child_step {
-	STEP_EXEC,
-	STEP_CHDIR,
-	STEP_SETGROUPS,
-	STEP_SETGID,
-	STEP_SETUID,
-};
-
-struct child_failure {
-	int step;
-	int error;
-};
-
-static _Noreturn void child_fail_to(int fd, int step)
+static int chain_depth(const struct settings *s, const struct worker *w,
+		       int limit)
 {
-	struct child_failure failure = {step, errno};
+	int deepest = 0;
 
-	while (write(fd, &failure, sizeof(failure)) == -1 && errno == EINTR)
-		;
-	_exit(worker_exec_failure_status(failure.error));
-}
-
-static _Noreturn void child_fail(int step)
-{
-	child_fail_to(child_error_fd, step);
-}
-
-/* Gives up privileges in the only safe order: groups while still allowed
- * to, then the group, then the user. */
-static void child_drop_privileges(const struct worker *w)
-{
-	if (w->set_uid && setgroups((size_t)w->group_count, w->groups) == -1)
-		child_fail(STEP_SETGROUPS);
-	if (w->set_gid && !w->set_uid && setgroups(1, &w->gid) == -1)
-		child_fail(STEP_SETGROUPS);
-	if (w->set_gid && setgid(w->gid) == -1)
-		child_fail(STEP_SETGID);
-	if (w->set_uid && setuid(w->uid) == -1)
-		child_fail(STEP_SETUID);
-}
-
-/* The sockets at 3.. stay open across exec, and LISTEN_PID names the
- * child itself: its digits go into the room the environment left. */
-static void child_pass_sockets(const struct worker *w)
-{
-	char digits[24], *at = w->listen_pid_var + strlen("LISTEN_PID=");
-	pid_t pid = getpid();
-	int n = 0;
-
-	for (int fd = 3; fd < 3 + w->listen_fds; fd++)
-		fcntl(fd, F_SETFD, 0);
-	do {
-		digits[n++] = (char)('0' + pid % 10);
-		pid /= 10;
-	} while (pid > 0);
-	while (n > 0)
-		*at++ = digits[--n];
-	*at = '\0';
-}
-
-/* The child's side, from fork to exec. Async-signal-safe calls only, and
- * _exit on every path. Signals are blocked on entry. */
-static _Noreturn void child_exec(const struct worker *w, int error_fd)
-{
-	sigset_t none;
-
-	setpgid(0, 0);
-	/* With SIGTTOU blocked, a background process may take the terminal. */
-	if (w->took_terminal)
-		tcsetpgrp(STDIN_FILENO, getpid());
-	signals_child_reset();
-
-	/* Before the error pipe takes descriptor 3, which one of these may
-	 * be. */
-	if (w->capture && (dup2(w->capture_fds[0], STDOUT_FILENO) == -1 ||
-			   dup2(w->capture_fds[1], STDERR_FILENO) == -1))
-		child_fail_to(error_fd, STEP_EXEC);
-	child_error_fd = 3 + w->listen_fds;
-	if (error_fd != child_error_fd)
-		dup3(error_fd, child_error_fd, O_CLOEXEC);
-	closefrom(child_error_fd + 1);
-	if (w->listen_fds > 0)
-		child_pass_sockets(w);
-
-	if (w->directory != NULL && chdir(w->directory) == -1)
-		child_fail(STEP_CHDIR);
-	child_drop_privileges(w);
-
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execve(w->path, w->argv, w->envp);
-	child_fail(STEP_EXEC);
-}
-
-/* Waits for the child to exec (the pipe closes) or to report why it could
- * not. Returns the failure's errno, or 0. */
-static int read_exec_error(int fd, int *step)
-{
-	struct child_failure failure = {STEP_EXEC, 0};
-	ssize_t n;
-
-	do
-		n = read(fd, &failure, sizeof(failure));
-	while (n == -1 && errno == EINTR);
-	*step = failure.step;
-	return n == (ssize_t)sizeof(failure) ? failure.error : 0;
-}
-
-const char *worker_spawn_error(const struct worker *w, int error, char *buf,
-			       size_t size)
-{
-	switch (w->spawn_step) {
-	case STEP_CHDIR:
-		snprintf(buf, size, "chdir %s: %s", w->directory,
-			 strerror(error));
-		break;
-	case STEP_SETGROUPS:
-	case STEP_SETGID:
-		snprintf(buf, size, "cannot set group %d: %s", (int)w->gid,
-			 strerror(error));
-		break;
-	case STEP_SETUID:
-		snprintf(buf, size, "cannot set user %d: %s", (int)w->uid,
-			 strerror(error));
-		break;
-	default:
-		snprintf(buf, size, "%s", strerror(error));
-		break;
-	}
-	return buf;
-}
-
-/* glibc's posix_spawn starts the child without copying aiorun's memory
- * (a vfork-like clone) and reports a failed exec itself: the common case
- * costs a third less than fork. It cannot change users or groups, so
- * fork_child below does that. */
-static int spawn_child(struct worker *w)
-{
-	posix_spawn_file_actions_t actions;
-	posix_spawnattr_t attr;
-	pid_t pid;
-	int error;
-
-	signals_spawn_attr(&attr);
-	posix_spawn_file_actions_init(&actions);
-	if (w->took_terminal)
-		posix_spawn_file_actions_addtcsetpgrp_np(&actions,
-							 STDIN_FILENO);
-	if (w->capture) {
-		posix_spawn_file_actions_adddup2(&actions, w->capture_fds[0],
-						 STDOUT_FILENO);
-		posix_spawn_file_actions_adddup2(&actions, w->capture_fds[1],
-						 STDERR_FILENO);
-	}
-	if (w->directory != NULL)
-		posix_spawn_file_actions_addchdir_np(&actions, w->directory);
-	posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-
-	error = posix_spawn(&pid, w->path, &actions, &attr, w->argv, w->envp);
-	posix_spawn_file_actions_destroy(&actions);
-	posix_spawnattr_destroy(&attr);
-	/* No process could be made: the system's failure, not exec's. */
-	if (error == EAGAIN || error == ENOMEM) {
-		errno = error;
-		return -1;
-	}
-	w->exec_fd = -1;
-	/* posix_spawn says what failed, not where: a directory that is gone
-	 * is the likely cause when there is one. */
-	w->spawn_step = error != 0 && w->directory != NULL &&
-					access(w->directory, X_OK) == -1
-				? STEP_CHDIR
-				: STEP_EXEC;
-	w->spawn_errno = error;
-	w->pid = error == 0 ? pid : 0;
-	return 0;
-}
-
-/* The child reports a failure through a close-on-exec pipe, which
- * worker_await_exec reads. */
-static int fork_child(struct worker *w)
-{
-	int pipefd[2];
-	sigset_t saved;
-	pid_t pid;
-	int error;
-
-	if (pipe2(pipefd, O_CLOEXEC) == -1)
-		return -1;
-
-	signals_block_all(&saved);
-	pid = fork();
-	if (pid == 0) {
-		close(pipefd[0]);
-		child_exec(w, pipefd[1]);
-	}
-	error = errno;
-	sigprocmask(SIG_SETMASK, &saved, NULL);
-	close(pipefd[1]);
-	if (pid == -1) {
-		close(pipefd[0]);
-		errno = error;
-		return -1;
-	}
-
-	/* Also here, so that the group exists before anyone signals it. */
-	setpgid(pid, pid);
-	w->pid = pid;
-	w->exec_fd = pipefd[0];
-	return 0;
-}
-
-int worker_fork(struct worker *w)
-{
-	sigset_t defaults;
-	int result;
-
-	/* Only a terminal that aiorun has in the foreground is handed on:
-	 * "aiorun -- prog &" must leave it to the shell. */
-	w->took_terminal = w->foreground && isatty(STDIN_FILENO) &&
-			   tcgetpgrp(STDIN_FILENO) == getpgrp();
-	/* posix_spawn cannot change users, nor write the child's own pid
-	 * into LISTEN_PID. */
-	if (!w->set_uid && !w->set_gid && w->listen_fds == 0 &&
-	    signals_child_defaults(&defaults))
-		result = spawn_child(w);
-	else
-		result = fork_child(w);
-	if (result == -1)
-		return -1;
-	w->pgid = w->pid;
-	w->cancelled = false;
-	w->killed = false;
-	return 0;
-}
-
-int worker_await_exec(struct worker *w)
-{
-	int error;
-
-	if (w->exec_fd >= 0) {
-		error = read_exec_error(w->exec_fd, &w->spawn_step);
-		close(w->exec_fd);
-		w->exec_fd = -1;
-		if (error != 0)
-			while (waitpid(w->pid, NULL, 0) == -1 && errno == EINTR)
-				;
-	} else {
-		/* posix_spawn has reaped a child that failed. */
-		error = w->spawn_errno;
-	}
-	if (error == 0)
+	if (limit == 0)
 		return 0;
-	w->pid = 0;
-	w->pgid = 0;
-	w->status = worker_exec_failure_status(error);
-	errno = error;
-	return -1;
-}
+	for (int a = 0; a < w->after_count; a++) {
+		int depth = chain_depth(s, &s->workers[w->after_index[a]],
+					limit - 1);
 
-int worker_spawn(struct worker *w)
-{
-	return worker_fork(w) == 0 ? worker_await_exec(w) : -1;
-}
-
-void worker_release_terminal(struct worker *w)
-{
-	sigset_t ttou, saved;
-
-	if (!w->took_terminal)
-		return;
-	w->took_terminal = false;
-	/* aiorun is in the background now: SIGTTOU would stop it. */
-	sigemptyset(&ttou);
-	sigaddset(&ttou, SIGTTOU);
-	sigprocmask(SIG_BLOCK, &ttou, &saved);
-	if (tcgetpgrp(STDIN_FILENO) == w->pgid)
-		tcsetpgrp(STDIN_FILENO, getpgrp());
-	sigprocmask(SIG_SETMASK, &saved, NULL);
-}
-
-int worker_signal(const struct worker *w, int signo)
-{
-	if (w->pgid <= 0) {
-		errno = ESRCH;
-		return -1;
+		if (depth > deepest)
+			deepest = depth;
 	}
-	return kill(-w->pgid, signo);
+	return deepest + 1;
 }
 
-int worker_exec_failure_status(int exec_errno)
+int worker_depth(const struct settings *s, const struct worker *w)
 {
-	return exec_errno == ENOENT ? 127 : 126;
+	return chain_depth(s, w, (int)s->worker_count);
 }
 
-void worker_finish(struct worker *w)
+int worker_link_all(struct settings *s)
 {
-	free(w->envp);
-	free(w->name_var);
-	free(w->path);
-	free(w->starts);
-	free(w->listen_pid_var);
-	w->listen_pid_var = NULL;
-	w->envp = NULL;
-	w->name_var = NULL;
-	w->path = NULL;
-	w->starts = NULL;
+	if (check_order(s) == -1)
+		return -1;
+	return finish_workers(s);
 }

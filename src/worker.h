@@ -1,15 +1,16 @@
-/* A worker: one program aiorun starts, watches and stops, in a process
- * group of its own. This module spawns it (fork, exec, and an exec-error
- * pipe, so that a program that cannot run is reported by aiorun) and
- * builds what it needs beforehand, since between fork and exec only
- * async-signal-safe calls are allowed. */
+/* A worker's definition: what the configuration says of one program
+ * aiorun runs (its command, user, restart policy, readiness, order), as
+ * plain data. Its keys ([worker:NAME] in the config file) are read here,
+ * and the "after" graph is checked here. What happens to the worker at
+ * run time is a task's business (task.h). */
 #ifndef AIORUN_WORKER_H
 #define AIORUN_WORKER_H
 
-#include <ev.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+struct settings;
 
 /* When a started worker counts as ready (SPEC section 8). */
 enum ready_kind {
@@ -26,7 +27,6 @@ enum restart_policy {
 };
 
 struct worker {
-	/* What the configuration says. */
 	const char *name;
 	char **argv;           /* argv[0] is what was asked for */
 	char **env;            /* KEY=VALUE entries of its own, or NULL */
@@ -59,92 +59,37 @@ struct worker {
 	const char *log_file;   /* a copy of its output, or NULL */
 	long long log_max_size; /* rotated before it grows past this */
 	int log_keep;           /* old files kept */
-
-	/* Built before the first fork. */
-	char *path;     /* argv[0] resolved against PATH */
-	char **envp;    /* the whole environment */
-	char *name_var; /* AIORUN_WORKER_NAME=NAME, in envp */
-	double *starts; /* the last start_limit start times, a ring */
-
-	/* The running process. */
-	pid_t pid;       /* 0 when not running */
-	pid_t pgid;      /* its process group, which may outlive it */
-	int status;      /* last status (code or 128+N), -1 before any end */
-	bool cancelled;  /* aiorun sent it its stop signal */
-	bool killed;     /* aiorun sent it SIGKILL */
-	double deadline; /* when cancelled: when SIGKILL is due */
-	int spawn_step;  /* what failed in the child, for worker_spawn_error */
-	int exec_fd;     /* between worker_fork and worker_await_exec */
-	int spawn_errno; /* posix_spawn's verdict, for worker_await_exec */
-	bool took_terminal; /* its group has aiorun's terminal */
-	int listen_fds;     /* sockets at 3.. passed on (LISTEN_FDS), or 0 */
-	const char *listen_names; /* LISTEN_FDNAMES, or NULL */
-	char *listen_pid_var;     /* "LISTEN_PID=" the child fills in */
-	bool capture;             /* the child's 1 and 2 are capture_fds */
-	int capture_fds[2];
-	double started_at;
-	double next_delay; /* the coming restart's delay */
-	int start_count;   /* starts recorded in the ring */
-	struct ev_timer restart_timer;
-
-	/* Readiness. */
-	bool is_ready;
-	bool waiting_start; /* held back until what it comes after is ready */
-	char *notify_path;  /* its own NOTIFY_SOCKET, for READY_NOTIFY */
-	char *notify_var;
-	int notify_fd;
-	struct ev_io notify_watcher;
-	struct ev_timer ready_timer; /* the next probe (tcp, exec) */
-	struct ev_timer ready_timeout_timer;
-	double probe_delay;
-	pid_t probe_pid; /* READY_EXEC's running probe */
 };
 
-/* The worker whose member MEMBER (a watcher, say) PTR points to. */
-#define WORKER_OF(ptr, member)                                                 \
-	((struct worker *)((char *)(ptr)-offsetof(struct worker, member)))
+/* W with every default, named NAME, declared at ORIGIN. */
+void worker_init(struct worker *w, const char *name, const char *origin);
 
-/* Resolves W's argv[0] against PATH into W->path. Returns 0, or -1 with
- * errno ENOENT (nothing found) or EACCES (found, not executable). */
-int worker_resolve(struct worker *w);
+/* Applies the [worker:NAME] key KEY to W; memory goes to S. Returns 0, or
+ * -1 after settings_fail ("ORIGIN: KEY: invalid ..."). */
+int worker_set_key(struct settings *s, struct worker *w, const char *key,
+		   const char *value, const char *origin);
 
-/* Builds W->envp: aiorun's environment without the variables meant for
- * aiorun alone (NOTIFY_SOCKET, WATCHDOG_*, LISTEN_*), then COMMON (the
- * --env-file entries, may be NULL), then W->env, each replacing what came
- * before, then AIORUN_WORKER_NAME. Returns 0, or -1 with errno set. */
-int worker_build_env(struct worker *w, char *const *common);
+/* What can only be done once every worker is known: each "after" name
+ * becomes an index (an unknown name or a cycle is an error), and each
+ * user's supplementary groups are looked up (they cannot be after fork).
+ * Returns 0, or -1 after settings_fail. */
+int worker_link_all(struct settings *s);
 
-/* Starts W. Returns 0 with W->pid set, or -1 with errno set: when fork
- * failed, W->status is left alone; when the program could not be
- * executed, errno is exec's error, W->status is 126 or 127, and the child
- * has been reaped. */
-int worker_spawn(struct worker *w);
+/* How many workers deep the longest "after" chain from W goes, W
+ * included: 1 for a worker that comes after none. The shutdown cancels
+ * the workers one level at a time. */
+int worker_depth(const struct settings *s, const struct worker *w);
 
-/* worker_spawn in two halves, so that many children can exec at once:
- * worker_fork starts the child (W->pid is set), worker_await_exec waits
- * until it has executed its program or failed to, with the same results
- * as worker_spawn. */
-int worker_fork(struct worker *w);
-int worker_await_exec(struct worker *w);
+/* Whether NAME is a valid worker name: letters, digits, '_', '-', '.'. */
+bool worker_valid_name(const char *name);
 
-/* What failed when worker_spawn reported that the program could not be
- * executed ("chdir /srv: No such file or directory"), into BUF. */
-const char *worker_spawn_error(const struct worker *w, int error, char *buf,
-			       size_t size);
+/* Whether the LEN bytes at KEY make an environment variable's name:
+ * letters, digits and '_', not starting with a digit. */
+bool worker_valid_env_key(const char *key, size_t len);
 
-/* Takes back the terminal W's group was given, if it still has it. */
-void worker_release_terminal(struct worker *w);
-
-/* Sends SIGNO to W's process group, which may outlive W's own process. Returns
- * 0 or -1 with errno set. */
-int worker_signal(const struct worker *w, int signo);
-
-/* The exit status aiorun reports when W could not be executed: 127 when
- * it was not found, 126 otherwise (as a shell does). */
-int worker_exec_failure_status(int exec_errno);
-
-/* Frees what worker_resolve, worker_build_env and the supervisor
- * allocated; not what the configuration owns. */
-void worker_finish(struct worker *w);
+/* SIGKILL and SIGSTOP cannot be caught, so a worker could not clean up;
+ * SIGCONT, sent after every stop signal anyway, would cancel nothing.
+ * Returns the signal, or -1 for those and for what is no signal. */
+int worker_parse_stop_signal(const char *value);
 
 #endif

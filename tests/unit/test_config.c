@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "worker.h"
 
 static char dir[] = "/tmp/aiorun-unit-XXXXXX";
 
@@ -172,12 +173,12 @@ static void test_errors(void)
 
 static void test_names(void)
 {
-	CHECK(config_valid_name("web"));
-	CHECK(config_valid_name("web-1.a_b"));
-	CHECK(!config_valid_name(""));
-	CHECK(!config_valid_name("a b"));
-	CHECK(!config_valid_name("a/b"));
-	CHECK(!config_valid_name("a:b"));
+	CHECK(worker_valid_name("web"));
+	CHECK(worker_valid_name("web-1.a_b"));
+	CHECK(!worker_valid_name(""));
+	CHECK(!worker_valid_name("a b"));
+	CHECK(!worker_valid_name("a/b"));
+	CHECK(!worker_valid_name("a:b"));
 }
 
 int main(void)

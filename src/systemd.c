@@ -1,6 +1,7 @@
-#include "notify.h"
+#include "systemd.h"
 
 #include <errno.h>
+#include <ev.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -33,7 +34,7 @@ static void read_watchdog(void)
 	watchdog_interval = (double)value / 2e6;
 }
 
-int notify_init(void)
+int systemd_init(void)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
 	size_t len;
@@ -60,12 +61,7 @@ int notify_init(void)
 	return notify_fd == -1 ? -1 : 0;
 }
 
-bool notify_enabled(void)
-{
-	return notify_fd >= 0;
-}
-
-void notify_send(const char *fmt, ...)
+void systemd_notify(const char *fmt, ...)
 {
 	char message[1024];
 	va_list ap;
@@ -86,7 +82,54 @@ void notify_send(const char *fmt, ...)
 		;
 }
 
-double notify_watchdog_interval(void)
+/* The watchdog ----------------------------------------------------------- */
+
+static struct ev_timer watchdog;
+
+static void watchdog_cb(struct ev_loop *loop, struct ev_timer *timer,
+			int revents)
 {
-	return watchdog_interval;
+	(void)loop;
+	(void)timer;
+	(void)revents;
+	systemd_notify("WATCHDOG=1");
+}
+
+void systemd_watchdog_start(struct ev_loop *loop)
+{
+	if (watchdog_interval <= 0 || ev_is_active(&watchdog))
+		return;
+	ev_timer_init(&watchdog, watchdog_cb, watchdog_interval,
+		      watchdog_interval);
+	ev_timer_start(loop, &watchdog);
+	/* The pings must not keep the loop running by themselves. */
+	ev_unref(loop);
+}
+
+void systemd_watchdog_stop(struct ev_loop *loop)
+{
+	if (!ev_is_active(&watchdog))
+		return;
+	ev_ref(loop);
+	ev_timer_stop(loop, &watchdog);
+}
+
+/* Socket activation -------------------------------------------------------- */
+
+int systemd_listen_fds(const char **names)
+{
+	const char *fds = getenv("LISTEN_FDS");
+	const char *pid = getenv("LISTEN_PID");
+	const char *errstr;
+	int count;
+
+	*names = NULL;
+	if (fds == NULL || pid == NULL ||
+	    strtonum(pid, 1, 1LL << 31, &errstr) != getpid())
+		return 0;
+	count = (int)strtonum(fds, 1, 1024, &errstr);
+	if (errstr != NULL)
+		return 0;
+	*names = getenv("LISTEN_FDNAMES");
+	return count;
 }

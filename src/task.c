@@ -1,0 +1,480 @@
+#include "task.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "output.h"
+#include "parse.h"
+
+/* An event with what it carries. */
+struct task_input {
+	enum task_event event;
+	struct end_outcome outcome; /* END events: what follows */
+	int status;                 /* END events: what it counts as */
+};
+
+static void task_dispatch(struct task *t, struct task_input in);
+
+static const char *duration_text(double seconds)
+{
+	static char buf[32];
+
+	return format_duration(seconds, buf, sizeof(buf));
+}
+
+double task_grace(const struct task *t)
+{
+	return t->def->grace >= 0 ? t->def->grace : t->ctx->settings->grace;
+}
+
+int task_signal(const struct task *t, int signo)
+{
+	if (t->pgid <= 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	return kill(-t->pgid, signo);
+}
+
+bool task_alive(const struct task *t)
+{
+	return t->pid > 0 || (t->pgid > 0 && kill(-t->pgid, 0) == 0);
+}
+
+bool task_pending_kill(const struct task *t)
+{
+	return t->sent == SENT_STOP && task_alive(t);
+}
+
+bool task_active(const struct task *t)
+{
+	return t->pid > 0 || t->state == TASK_BACKOFF;
+}
+
+/* Starting ---------------------------------------------------------------- */
+
+static void record_start(struct task *t, double now)
+{
+	t->starts[t->start_count % t->def->start_limit] = now;
+	t->start_count++;
+	t->started_at = now;
+}
+
+static char *format_var(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static char *format_var(const char *fmt, ...)
+{
+	va_list ap;
+	char *var;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&var, fmt, ap);
+	va_end(ap);
+	return n == -1 ? NULL : var;
+}
+
+/* The environment's own entries: AIORUN_WORKER_NAME, NOTIFY_SOCKET for
+ * "ready = notify", and the LISTEN_* of the sockets passed on, with room
+ * in LISTEN_PID for the digits of the pid that the child writes. */
+static int build_environment(struct task *t)
+{
+	const struct worker *w = t->def;
+	char **vars = t->vars;
+	int n = 0;
+
+	if ((vars[n++] = format_var("AIORUN_WORKER_NAME=%s", w->name)) == NULL)
+		return -1;
+	if (t->listen_fds > 0) {
+		if ((vars[n++] = format_var("LISTEN_FDS=%d", t->listen_fds)) ==
+		    NULL)
+			return -1;
+		if (t->listen_names != NULL &&
+		    (vars[n++] = format_var("LISTEN_FDNAMES=%s",
+					    t->listen_names)) == NULL)
+			return -1;
+		if ((vars[n++] = format_var("LISTEN_PID=%024d", 0)) == NULL)
+			return -1;
+		strcpy(vars[n - 1], "LISTEN_PID=0");
+		t->plan.listen_pid = vars[n - 1];
+		t->plan.listen_fds = t->listen_fds;
+	}
+	/* Its own socket's entry belongs to the probe. */
+	vars[n++] = t->probe.notify_var;
+	t->envp = spawn_environment(t->ctx->settings->env_common, w->env, vars);
+	vars[n - 1] = NULL;
+	return t->envp == NULL ? -1 : 0;
+}
+
+/* What a start needs before the fork: the program found along PATH and
+ * the whole environment, made once. */
+static int prepare(struct task *t)
+{
+	const struct worker *w = t->def;
+	char *path;
+
+	if (t->envp == NULL && build_environment(t) == -1)
+		return -1;
+	t->plan.envp = t->envp;
+	if (t->plan.path != NULL)
+		return 0;
+	if (spawn_resolve(w->argv[0], &path) == -1) {
+		t->child.step = 0;
+		t->status = spawn_failure_status(errno);
+		return -1;
+	}
+	t->plan.path = path;
+	return 0;
+}
+
+static void log_start_failure(const struct task *t, int error)
+{
+	char why[512];
+
+	log_errx(
+		"cannot run %s: %s",
+		t->def->is_main ? t->def->argv[0] : t->def->name,
+		spawn_error_text(&t->plan, &t->child, error, why, sizeof(why)));
+}
+
+int task_fork(struct task *t)
+{
+	int capture[2] = {-1, -1};
+	int result;
+
+	if (prepare(t) == -1)
+		return -1;
+	t->took_terminal = t->def->foreground && spawn_terminal_is_ours();
+	t->plan.take_terminal = t->took_terminal;
+	if (t->ctx->output != NULL &&
+	    output_attach(t->ctx->output, t->def, capture) == -1)
+		return -1;
+	t->plan.out_fd = capture[0];
+	t->plan.err_fd = capture[1];
+	result = spawn_start(&t->plan, &t->child);
+	/* The child has its own copies now, or none is coming. */
+	if (capture[0] >= 0) {
+		close(capture[0]);
+		close(capture[1]);
+	}
+	t->plan.out_fd = t->plan.err_fd = -1;
+	if (result == -1)
+		return -1;
+	t->pid = t->pgid = t->child.pid;
+	t->sent = SENT_NOTHING;
+	return 0;
+}
+
+int task_await(struct task *t)
+{
+	if (spawn_await(&t->child) == 0)
+		return 0;
+	t->pid = t->pgid = 0;
+	t->status = spawn_failure_status(errno);
+	return -1;
+}
+
+/* Starts T now. Returns 0, or -1 with errno set after logging why. */
+static int start_now(struct task *t)
+{
+	/* Only exec's failure sets a status: otherwise EXIT_OSERR. */
+	t->status = -1;
+	record_start(t, ev_now(t->ctx->loop));
+	if (task_fork(t) == -1 || task_await(t) == -1) {
+		int error = errno;
+
+		log_start_failure(t, error);
+		errno = error;
+		return -1;
+	}
+	return 0;
+}
+
+/* Ends ----------------------------------------------------------------- */
+
+static void log_end(const struct task *t, int wstatus)
+{
+	if (WIFSIGNALED(wstatus))
+		log_info("Task %s ended by %s", t->def->name,
+			 signal_name(WTERMSIG(wstatus)));
+	else
+		log_info("Task %s exited with status %d", t->def->name,
+			 WEXITSTATUS(wstatus));
+}
+
+/* What T's end with WSTATUS leads to: its restart policy first, then
+ * --stop-on (fsm_worker_end). */
+static struct task_input judge_end(const struct task *t, int wstatus)
+{
+	const struct settings *s = t->ctx->settings;
+	int status = wait_status_code(wstatus);
+	bool by_aiorun = WIFSIGNALED(wstatus) && t->sent != SENT_NOTHING;
+	struct end_facts facts = {
+		.shutting_down = t->ctx->shutting_down,
+		.by_request = t->state == TASK_HALTING,
+		.is_main = t->def->is_main,
+		.run_forever = s->run_forever,
+		.restart = t->def->restart,
+		.stop_on = s->stop_on,
+		.failed = status != 0 && !by_aiorun,
+		.limit_hit = fsm_start_limit_hit(
+			t->starts, t->def->start_limit, t->start_count,
+			t->def->start_interval, ev_now(t->ctx->loop)),
+	};
+	struct task_input in = {.outcome = fsm_worker_end(&facts)};
+
+	/* A worker given up counts as failed, even after a clean exit. */
+	in.status = in.outcome.failed && status == 0 ? 1 : status;
+	in.event = fsm_end_event(&in.outcome);
+	return in;
+}
+
+void task_reaped(struct task *t, int wstatus)
+{
+	struct task_input in;
+
+	t->pid = 0;
+	t->status = wait_status_code(wstatus);
+	ready_stop(t);
+	if (t->took_terminal) {
+		t->took_terminal = false;
+		spawn_release_terminal(t->pgid);
+	}
+	log_end(t, wstatus);
+	in = judge_end(t, wstatus);
+	task_dispatch(t, in);
+}
+
+/* T could not be started (again): as if it had run and failed, its
+ * policy decides what follows. */
+static struct task_input start_failed(struct task *t)
+{
+	int status = t->status >= 0 ? t->status : EXIT_OSERR;
+
+	return judge_end(t, W_EXITCODE(status, 0));
+}
+
+/* Actions ---------------------------------------------------------------- */
+
+static void restart_cb(struct ev_loop *loop, struct ev_timer *timer,
+		       int revents)
+{
+	struct task *t = timer->data;
+
+	(void)loop;
+	(void)revents;
+	task_post(t, TEV_RESTART_DUE);
+}
+
+/* TACT_SPAWN: FROM says why, for the log. Returns whether a follow-up
+ * event is in *NEXT. */
+static bool spawn_action(struct task *t, enum task_state from,
+			 struct task_input *next)
+{
+	const struct worker *w = t->def;
+
+	ev_timer_stop(t->ctx->loop, &t->restart_timer);
+	if (start_now(t) == -1) {
+		*next = start_failed(t);
+		return true;
+	}
+	if (from == TASK_BACKOFF)
+		log_info("Restarted task %s (pid %d)", w->name, (int)t->pid);
+	else if (from == TASK_WAITING && w->after_count > 0)
+		log_info("Started task %s (pid %d) after %s%s", w->name,
+			 (int)t->pid, w->after[0],
+			 w->after_count > 1 ? " and others" : "");
+	else
+		log_info("Started task %s (pid %d)", w->name, (int)t->pid);
+	ready_start(t);
+	return false;
+}
+
+static void schedule_restart(struct task *t)
+{
+	double delay = fsm_restart_delay(&t->next_delay, t->def->restart_delay,
+					 t->def->restart_max_delay,
+					 ev_now(t->ctx->loop) - t->started_at);
+
+	log_info("Restarting task %s in %s", t->def->name,
+		 duration_text(delay));
+	ev_timer_set(&t->restart_timer, delay, 0);
+	ev_timer_start(t->ctx->loop, &t->restart_timer);
+}
+
+static void report_end(struct task *t, const struct task_input *in)
+{
+	if (in->outcome.given_up)
+		log_warnx("Task %s reached its start limit (%d starts within "
+			  "%s): giving up",
+			  t->def->name, t->def->start_limit,
+			  duration_text(t->def->start_interval));
+	t->ctx->ended(t, &in->outcome, in->status, false, t->ctx->owner);
+}
+
+static void not_ready(struct task *t)
+{
+	struct end_outcome out = {
+		.verdict = t->ctx->settings->stop_on != STOP_ON_NONE
+				   ? VERDICT_SHUTDOWN
+				   : VERDICT_NOTHING,
+		.failed = true,
+	};
+
+	log_warnx("Task %s is not ready after %s: it counts as failed",
+		  t->def->name, duration_text(t->def->ready_timeout));
+	t->ctx->ended(t, &out, 1, true, t->ctx->owner);
+}
+
+/* Sends T its stop signal, then SIGCONT so that a stopped worker can act
+ * on it, and starts its grace period. */
+static void cancel(struct task *t)
+{
+	int signo =
+		t->def->stop_signal ? t->def->stop_signal : t->ctx->stop_signal;
+
+	log_info("Cancelling task: %s (pid %d) with %s", t->def->name,
+		 (int)t->pid, signal_name(signo));
+	if (task_signal(t, signo) == -1 && errno != ESRCH)
+		log_warn("cannot signal %s (pid %d)", t->def->name,
+			 (int)t->pid);
+	if (signo != SIGCONT)
+		task_signal(t, SIGCONT);
+	t->sent = SENT_STOP;
+	t->deadline = ev_now(t->ctx->loop) + task_grace(t);
+}
+
+static void kill_group(struct task *t)
+{
+	if (!task_alive(t))
+		return;
+	task_signal(t, SIGKILL);
+	t->sent = SENT_KILL;
+}
+
+/* Carries ACTION out. Returns whether it led to a follow-up event, in
+ * *NEXT. */
+static bool perform(struct task *t, enum task_action action,
+		    enum task_state from, const struct task_input *in,
+		    struct task_input *next)
+{
+	switch (action) {
+	case TACT_NONE:
+		break;
+	case TACT_SPAWN:
+		return spawn_action(t, from, next);
+	case TACT_WATCH:
+		log_debug("Started task %s (pid %d)", t->def->name,
+			  (int)t->pid);
+		ready_start(t);
+		break;
+	case TACT_READY:
+		t->ready_seen = true;
+		ready_stop(t);
+		if (t->def->ready != READY_STARTED)
+			log_info("Task %s is ready", t->def->name);
+		t->ctx->ready(t, t->ctx->owner);
+		break;
+	case TACT_NOT_READY:
+		not_ready(t);
+		break;
+	case TACT_SCHEDULE:
+		report_end(t, in);
+		schedule_restart(t);
+		break;
+	case TACT_END:
+		report_end(t, in);
+		break;
+	case TACT_DISARM:
+		ev_timer_stop(t->ctx->loop, &t->restart_timer);
+		ready_stop(t);
+		break;
+	case TACT_CANCEL:
+		cancel(t);
+		break;
+	case TACT_KILL:
+		kill_group(t);
+		break;
+	}
+	return false;
+}
+
+/* Each step sets the state before its action: an action may post events
+ * of its own (a task that becomes ready at once), and those find the
+ * state the table gave. */
+static void task_dispatch(struct task *t, struct task_input in)
+{
+	struct task_input next;
+
+	for (;;) {
+		struct task_step step = fsm_task_step(t->state, in.event);
+		enum task_state from = t->state;
+
+		log_debug("task %s: %s, event %s: now %s", t->def->name,
+			  fsm_task_state_name(from),
+			  fsm_task_event_name(in.event),
+			  fsm_task_state_name(step.next));
+		t->state = step.next;
+		if (!perform(t, step.action, from, &in, &next))
+			break;
+		in = next;
+	}
+}
+
+void task_post(struct task *t, enum task_event event)
+{
+	task_dispatch(t, (struct task_input){.event = event});
+}
+
+int task_init(struct task *t, struct task_context *ctx,
+	      const struct worker *def, const char *notify_dir)
+{
+	*t = (struct task){
+		.def = def,
+		.ctx = ctx,
+		.state = TASK_WAITING,
+		.status = -1,
+		.next_delay = def->restart_delay,
+		.plan =
+			{
+				.argv = def->argv,
+				.directory = def->directory,
+				.set_uid = def->set_uid,
+				.set_gid = def->set_gid,
+				.uid = def->uid,
+				.gid = def->gid,
+				.groups = def->groups,
+				.group_count = def->group_count,
+				.out_fd = -1,
+				.err_fd = -1,
+			},
+		.child = {.exec_fd = -1},
+	};
+	ev_init(&t->restart_timer, restart_cb);
+	t->restart_timer.data = t;
+	t->starts = calloc((size_t)def->start_limit, sizeof(*t->starts));
+	if (t->starts == NULL)
+		return -1;
+	return ready_prepare(t, notify_dir);
+}
+
+void task_finish(struct task *t)
+{
+	ev_timer_stop(t->ctx->loop, &t->restart_timer);
+	ready_stop(t);
+	ready_finish(t);
+	free(t->starts);
+	free(t->envp);
+	free((char *)t->plan.path);
+	for (size_t i = 0; i < sizeof(t->vars) / sizeof(t->vars[0]); i++)
+		free(t->vars[i]);
+	*t = (struct task){0};
+}
