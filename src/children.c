@@ -92,6 +92,29 @@ static int each_from_proc_scan(children_visitor *visit, void *data)
 	return 0;
 }
 
+int children_in_group(pid_t pgid, children_visitor *visit, void *data)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *entry;
+	char comm[32];
+	pid_t group;
+
+	if (proc == NULL)
+		return -1;
+	while ((entry = readdir(proc)) != NULL) {
+		pid_t pid;
+
+		if (entry->d_name[0] < '0' || entry->d_name[0] > '9')
+			continue;
+		pid = (pid_t)atol(entry->d_name);
+		if (children_describe(pid, comm, sizeof(comm), &group) &&
+		    group == pgid)
+			visit(pid, data);
+	}
+	closedir(proc);
+	return 0;
+}
+
 int children_each(children_visitor *visit, void *data)
 {
 	if (each_from_children_files(visit, data) == 0)

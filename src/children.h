@@ -18,6 +18,10 @@ typedef void children_visitor(pid_t pid, void *data);
  * file. Returns 0, or -1 with errno set if /proc cannot be read. */
 int children_each(children_visitor *visit, void *data);
 
+/* Calls VISIT for each live process of group PGID, aiorun's child or not,
+ * in /proc's order. Returns 0, or -1 with errno set. */
+int children_in_group(pid_t pgid, children_visitor *visit, void *data);
+
 /* Stores PID's command name in COMM and its process group in *PGID, and
  * tells whether PID still runs: false for a zombie or a process gone. */
 bool children_describe(pid_t pid, char *comm, size_t size, pid_t *pgid);

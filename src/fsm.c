@@ -290,7 +290,7 @@ double fsm_restart_delay(double *next, double first, double max, double uptime)
 bool fsm_start_limit_hit(const double *starts, int limit, int count,
 			 double interval, double now)
 {
-	if (count < limit)
+	if (limit == 0 || count < limit)
 		return false;
 	return now - starts[count % limit] < interval;
 }

@@ -189,7 +189,8 @@ double fsm_restart_delay(double *next, double first, double max, double uptime);
 
 /* Whether one more start at NOW would make more than LIMIT starts within
  * INTERVAL seconds. STARTS is a ring of the last LIMIT start times, of
- * which COUNT were ever recorded (the oldest at COUNT % LIMIT). */
+ * which COUNT were ever recorded (the oldest at COUNT % LIMIT). A LIMIT
+ * of 0 is no limit. */
 bool fsm_start_limit_hit(const double *starts, int limit, int count,
 			 double interval, double now);
 

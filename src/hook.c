@@ -11,6 +11,7 @@ pid_t hook_start(const struct settings *s)
 	struct spawn_plan plan = {
 		.path = "/bin/sh",
 		.argv = argv,
+		.no_input = true,
 		.out_fd = -1,
 		.err_fd = -1,
 	};

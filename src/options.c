@@ -493,6 +493,23 @@ int options_load_command_line(struct settings *s, int argc, char **argv)
 	return 0;
 }
 
+bool options_is_variable(const char *entry)
+{
+	char name[64];
+	size_t len = strcspn(entry, "=");
+
+	if (strncmp(entry, "AIORUN_", 7) != 0)
+		return false;
+	for (size_t i = 0; i < OPTION_COUNT; i++) {
+		if (options[i].source == FROM_CLI_ONLY)
+			continue;
+		env_name(options[i].name, name, sizeof(name));
+		if (strlen(name) == len && strncmp(entry, name, len) == 0)
+			return true;
+	}
+	return false;
+}
+
 bool options_from_command_line(const struct settings *s, const char *name)
 {
 	const struct option_def *def = option_by_name(name);

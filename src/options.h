@@ -24,6 +24,11 @@ int options_load_environment(struct settings *s);
 int options_set_file_key(struct settings *s, const char *key, const char *value,
 			 const char *origin);
 
+/* Whether ENTRY ("NAME=VALUE") is the AIORUN_<NAME> variable of one of
+ * aiorun's options: those are aiorun's alone, and a nested aiorun must not
+ * read them again (it would run the same set). */
+bool options_is_variable(const char *entry);
+
 /* Whether the option NAME was set on the command line or in the
  * environment (rather than by the config file or not at all). */
 bool options_from_command_line(const struct settings *s, const char *name);

@@ -202,8 +202,8 @@ static bool tcp_probe(struct task *t)
 /* exec -------------------------------------------------------------------- */
 
 /* The probe runs like its worker: its environment, its directory, the
- * dispositions of a child, a process group of its own; what it prints on
- * standard output is dropped. */
+ * dispositions of a child, a process group of its own, no standard input;
+ * what it prints on standard output is dropped. */
 static void exec_probe(struct task *t)
 {
 	char *argv[] = {"/bin/sh", "-c", (char *)t->def->ready_command, NULL};
@@ -212,6 +212,7 @@ static void exec_probe(struct task *t)
 		.argv = argv,
 		.envp = t->envp,
 		.directory = t->def->directory,
+		.no_input = true,
 		.out_fd = -1,
 		.err_fd = -1,
 		.quiet = true,

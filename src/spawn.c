@@ -14,6 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "options.h"
 #include "signals.h"
 
 extern char **environ;
@@ -91,7 +92,7 @@ static bool meant_for_aiorun(const char *entry)
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
 		if (strncmp(entry, prefixes[i], strlen(prefixes[i])) == 0)
 			return true;
-	return false;
+	return options_is_variable(entry);
 }
 
 /* Puts ENTRY ("KEY=VALUE") into the COUNT entries of ENVP, replacing an
@@ -241,6 +242,11 @@ static _Noreturn void child_exec(const struct spawn_plan *p, int error_fd)
 	if ((p->out_fd >= 0 && dup2(p->out_fd, STDOUT_FILENO) == -1) ||
 	    (p->err_fd >= 0 && dup2(p->err_fd, STDERR_FILENO) == -1))
 		child_fail_to(error_fd, STEP_EXEC);
+	if (p->no_input) {
+		null_fd = open("/dev/null", O_RDONLY);
+		if (null_fd == -1 || dup2(null_fd, STDIN_FILENO) == -1)
+			child_fail_to(error_fd, STEP_EXEC);
+	}
 	if (p->quiet) {
 		null_fd = open("/dev/null", O_WRONLY);
 		if (null_fd == -1 || dup2(null_fd, STDOUT_FILENO) == -1)
@@ -333,6 +339,9 @@ static int posix_spawn_child(const struct spawn_plan *p, struct spawn_child *c)
 	if (p->err_fd >= 0)
 		posix_spawn_file_actions_adddup2(&actions, p->err_fd,
 						 STDERR_FILENO);
+	if (p->no_input)
+		posix_spawn_file_actions_addopen(&actions, STDIN_FILENO,
+						 "/dev/null", O_RDONLY, 0);
 	if (p->quiet)
 		posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO,
 						 "/dev/null", O_WRONLY, 0);

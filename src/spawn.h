@@ -25,6 +25,7 @@ struct spawn_plan {
 	const gid_t *groups; /* supplementary groups, with set_uid */
 	int group_count;
 	bool take_terminal; /* its group becomes the terminal's foreground */
+	bool no_input;      /* its standard input is /dev/null */
 	int out_fd, err_fd; /* its descriptors 1 and 2; -1: aiorun's */
 	bool quiet;         /* its standard output goes to /dev/null */
 	int listen_fds;     /* sockets at 3.. passed on (LISTEN_FDS), or 0 */
@@ -46,7 +47,8 @@ struct spawn_child {
 int spawn_resolve(const char *file, char **path);
 
 /* A new environment: aiorun's without the variables meant for aiorun
- * alone (NOTIFY_SOCKET, WATCHDOG_*, LISTEN_*, AIORUN_WORKER_NAME), then
+ * alone (NOTIFY_SOCKET, WATCHDOG_*, LISTEN_*, AIORUN_WORKER_NAME, and the
+ * AIORUN_<OPTION> of every option aiorun has), then
  * each entry of COMMON, OWN and EXTRA in turn (NULL-terminated lists,
  * each may be NULL), each replacing an entry of the same name. The
  * entries are not copied; the caller frees the array. Returns NULL with

@@ -136,21 +136,74 @@ static void rearm_grace_timer(struct supervisor *sup)
 	ev_timer_start(sup->loop, &sup->grace_timer);
 }
 
-#define LATE_SIZE 1024
+/* The processes named in a "refused to exit" line: as many as fit, then
+ * a count of the others. */
+struct late_list {
+	char text[1024];
+	int more;
+};
 
-/* Appends "NAME (pid N)" to a list being built in BUF. */
-static void list_append(char *buf, size_t size, const char *name, pid_t pid)
+static void late_add(struct late_list *late, const char *item)
 {
-	char item[128];
-
-	snprintf(item, sizeof(item), "%s%s (pid %d)", buf[0] ? ", " : "", name,
-		 (int)pid);
-	strlcat(buf, item, size);
+	/* Room kept for ", and N more". */
+	if (strlen(late->text) + strlen(item) + 2 + 24 >= sizeof(late->text)) {
+		late->more++;
+		return;
+	}
+	if (late->text[0] != '\0')
+		strlcat(late->text, ", ", sizeof(late->text));
+	strlcat(late->text, item, sizeof(late->text));
 }
 
-static void append_adoptee(pid_t pid, void *late)
+/* The pids of a group: "7" or "7, 9", with "..." for those that do not
+ * fit. */
+struct group_pids {
+	char text[96];
+	int count;
+	bool cut;
+};
+
+static void add_pid(pid_t pid, void *data)
 {
-	list_append(late, LATE_SIZE, "adopted", pid);
+	struct group_pids *g = data;
+	char item[24];
+
+	snprintf(item, sizeof(item), "%s%d", g->count ? ", " : "", (int)pid);
+	g->count++;
+	if (g->cut)
+		return;
+	if (strlen(g->text) + strlen(item) + 5 >= sizeof(g->text)) {
+		strlcat(g->text, ", ...", sizeof(g->text));
+		g->cut = true;
+		return;
+	}
+	strlcat(g->text, item, sizeof(g->text));
+}
+
+/* "NAME (pid N)", naming what is really left of T: its leader if it
+ * runs, else the processes of its group that outlived it. */
+static void late_add_task(struct late_list *late, const struct task *t)
+{
+	struct group_pids g = {.count = 0};
+	char item[160];
+
+	if (t->pid > 0)
+		add_pid(t->pid, &g);
+	else
+		children_in_group(t->pgid, add_pid, &g);
+	if (g.count == 0)
+		add_pid(t->pgid, &g);
+	snprintf(item, sizeof(item), "%s (pid%s %s)", t->def->name,
+		 g.count > 1 ? "s" : "", g.text);
+	late_add(late, item);
+}
+
+static void late_add_adoptee(pid_t pid, void *data)
+{
+	char item[64];
+
+	snprintf(item, sizeof(item), "adopted (pid %d)", (int)pid);
+	late_add(data, item);
 }
 
 /* Kills whatever of the cancelled is past its deadline and has the grace
@@ -158,7 +211,7 @@ static void append_adoptee(pid_t pid, void *late)
  * negative; names them all in one line. Returns whether it found any. */
 static bool kill_late_with(struct supervisor *sup, double now, double grace)
 {
-	char late[LATE_SIZE] = "";
+	struct late_list late = {.more = 0};
 
 	for (size_t i = 0; i < sup->count; i++) {
 		struct task *t = &sup->tasks[i];
@@ -169,19 +222,26 @@ static bool kill_late_with(struct supervisor *sup, double now, double grace)
 			grace = task_grace(t);
 		if (task_grace(t) != grace)
 			continue;
-		list_append(late, sizeof(late), t->def->name, t->pgid);
+		late_add_task(&late, t);
 		task_post(t, TEV_GRACE_EXPIRED);
 		sup->facts.killed_late = true;
 	}
 	/* Adopted processes have the global grace period. */
 	if ((grace < 0 || grace == sup->settings->grace) &&
-	    adopted_kill_due(&sup->adopted, now, append_adoptee, late) > 0)
+	    adopted_kill_due(&sup->adopted, now, late_add_adoptee, &late) > 0)
 		grace = sup->settings->grace;
-	if (late[0] == '\0')
+	if (late.text[0] == '\0')
 		return false;
-	log_warnx("During shutdown, the following tasks refused to exit after "
-		  "%s: %s; sending SIGKILL",
-		  duration_text(grace), late);
+	if (late.more > 0)
+		log_warnx(
+			"During shutdown, the following tasks refused to exit "
+			"after %s: %s, and %d more; sending SIGKILL",
+			duration_text(grace), late.text, late.more);
+	else
+		log_warnx(
+			"During shutdown, the following tasks refused to exit "
+			"after %s: %s; sending SIGKILL",
+			duration_text(grace), late.text);
 	return true;
 }
 
@@ -594,6 +654,20 @@ static void task_ended(struct task *t, const struct end_outcome *out,
 
 /* Callbacks: each turns what happened into an input. ---------------------- */
 
+/* A task stopped or continued by a signal: no end, but worth a word. */
+static void log_stop(struct supervisor *sup, pid_t pid, int wstatus)
+{
+	struct task *t = task_by_pid(sup, pid);
+
+	if (t == NULL)
+		return;
+	if (WIFSTOPPED(wstatus))
+		log_debug("Task %s (pid %d) stopped by %s", t->def->name,
+			  (int)pid, signal_name(WSTOPSIG(wstatus)));
+	else if (WIFCONTINUED(wstatus))
+		log_debug("Task %s (pid %d) continued", t->def->name, (int)pid);
+}
+
 static void reaper_cb(struct ev_loop *loop, struct ev_child *watcher,
 		      int revents)
 {
@@ -604,8 +678,10 @@ static void reaper_cb(struct ev_loop *loop, struct ev_child *watcher,
 
 	(void)loop;
 	(void)revents;
-	if (status < 0)
+	if (status < 0) {
+		log_stop(sup, pid, watcher->rstatus);
 		return;
+	}
 	for (size_t i = 0; i < sup->count; i++) {
 		if (ready_reaped(&sup->tasks[i], pid, status)) {
 			/* An exec: probe may have been cancelled as adopted. */
@@ -756,8 +832,9 @@ struct supervisor *supervisor_create(struct ev_loop *loop,
 	}
 	pass_sockets(sup);
 
-	/* pid 0: every child, adopted orphans included. */
-	ev_child_init(&sup->reaper, reaper_cb, 0, 0);
+	/* pid 0: every child, adopted orphans included; 1: stops and
+	 * continues too. */
+	ev_child_init(&sup->reaper, reaper_cb, 0, 1);
 	sup->reaper.data = sup;
 	ev_child_start(loop, &sup->reaper);
 	ev_init(&sup->hook_timer, hook_timer_cb);
@@ -827,9 +904,7 @@ int supervisor_start(struct supervisor *sup, int *exit_status)
 				}
 				continue;
 			}
-			t->starts[0] = now;
-			t->start_count = 1;
-			t->started_at = now;
+			task_record_start(t, now);
 		}
 		if (failed != NULL) {
 			char why[512];

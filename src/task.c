@@ -60,9 +60,10 @@ bool task_active(const struct task *t)
 
 /* Starting ---------------------------------------------------------------- */
 
-static void record_start(struct task *t, double now)
+void task_record_start(struct task *t, double now)
 {
-	t->starts[t->start_count % t->def->start_limit] = now;
+	if (t->def->start_limit > 0)
+		t->starts[t->start_count % t->def->start_limit] = now;
 	t->start_count++;
 	t->started_at = now;
 }
@@ -187,7 +188,7 @@ static int start_now(struct task *t)
 {
 	/* Only exec's failure sets a status: otherwise EXIT_OSERR. */
 	t->status = -1;
-	record_start(t, ev_now(t->ctx->loop));
+	task_record_start(t, ev_now(t->ctx->loop));
 	if (task_fork(t) == -1 || task_await(t) == -1) {
 		int error = errno;
 
@@ -334,12 +335,24 @@ static void not_ready(struct task *t)
 	t->ctx->ended(t, &out, 1, true, t->ctx->owner);
 }
 
+/* T's stop signal: its own, else --stop-signal; else, for PROGRAM, the
+ * signal that began the shutdown (SIGINT or SIGTERM), and for a shell
+ * COMMAND, SIGTERM: the jobs a non-interactive shell starts with '&'
+ * ignore SIGINT. */
+static int stop_signal(const struct task *t)
+{
+	if (t->def->stop_signal != 0)
+		return t->def->stop_signal;
+	if (t->ctx->settings->stop_signal != 0 || t->def->is_main)
+		return t->ctx->stop_signal;
+	return SIGTERM;
+}
+
 /* Sends T its stop signal, then SIGCONT so that a stopped worker can act
  * on it, and starts its grace period. */
 static void cancel(struct task *t)
 {
-	int signo =
-		t->def->stop_signal ? t->def->stop_signal : t->ctx->stop_signal;
+	int signo = stop_signal(t);
 
 	log_info("Cancelling task: %s (pid %d) with %s", t->def->name,
 		 (int)t->pid, signal_name(signo));
@@ -453,6 +466,10 @@ int task_init(struct task *t, struct task_context *ctx,
 				.gid = def->gid,
 				.groups = def->groups,
 				.group_count = def->group_count,
+				/* Only PROGRAM reads aiorun's standard input:
+				 * another worker reading a terminal would be
+				 * stopped by SIGTTIN. */
+				.no_input = !def->is_main,
 				.out_fd = -1,
 				.err_fd = -1,
 			},
@@ -460,8 +477,9 @@ int task_init(struct task *t, struct task_context *ctx,
 	};
 	ev_init(&t->restart_timer, restart_cb);
 	t->restart_timer.data = t;
-	t->starts = calloc((size_t)def->start_limit, sizeof(*t->starts));
-	if (t->starts == NULL)
+	if (def->start_limit > 0 &&
+	    (t->starts = calloc((size_t)def->start_limit,
+				sizeof(*t->starts))) == NULL)
 		return -1;
 	return ready_prepare(t, notify_dir);
 }

@@ -98,6 +98,9 @@ void task_reaped(struct task *t, int wstatus);
 int task_fork(struct task *t);
 int task_await(struct task *t);
 
+/* Counts a start at NOW against T's start limit. */
+void task_record_start(struct task *t, double now);
+
 /* Whether anything of T is left: its process, or others of its group. */
 bool task_alive(const struct task *t);
 

@@ -20,8 +20,6 @@ void worker_init(struct worker *w, const char *name, const char *origin)
 		.restart = RESTART_NO,
 		.restart_delay = 0.1,
 		.restart_max_delay = 30,
-		.start_limit = 5,
-		.start_interval = 10,
 		.log_max_size = 10 * 1024 * 1024,
 		.log_keep = 5,
 		.origin = origin,

@@ -45,7 +45,7 @@ struct worker {
 	enum restart_policy restart;
 	double restart_delay;     /* first delay before a restart */
 	double restart_max_delay; /* the doubling stops there */
-	int start_limit;          /* more starts than this within... */
+	int start_limit;          /* more starts than this within...; 0: none */
 	double start_interval;    /* ...this many seconds: given up */
 	const char *origin;       /* where it was declared, for messages */
 	enum ready_kind ready;

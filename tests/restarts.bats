@@ -158,3 +158,29 @@ CONF
 	[ "$(echo "$output" | grep -c "cannot run vanishing: ")" -eq 2 ]
 	[[ "$output" = *"Task vanishing reached its start limit (3 starts within 60s): giving up"* ]]
 }
+
+@test "with no start-limit, a crash loop backs off and keeps restarting while the others run" {
+	conf <<'CONF'
+[worker:crash]
+command = echo x >>"$T/crashes"; exit 3
+restart = always
+restart-delay = 10ms
+restart-max-delay = 40ms
+
+[worker:web]
+command = exec "$PROBE" record "$T"
+CONF
+	T=$T PROBE=$PROBE start_aiorun -c "$T/aiorun.conf"
+	wait_for 5 has_files "$T/ready.*" 1
+	# Well past the 5 starts within 10 s of the old default limit.
+	wait_for 10 eval '[ "$(wc -l <"$T/crashes" 2>/dev/null || echo 0)" -ge 12 ]'
+	alive "$AIORUN_PID"
+	log_lacks "giving up"
+	log_lacks "Entering shutdown phase"
+	log_has "Restarting task crash in 40ms"
+	kill -TERM "$AIORUN_PID"
+	finish_aiorun
+	# A signal began the shutdown and there is no PROGRAM: 0.
+	[ "$status" -eq 0 ]
+	log_has "Entering shutdown phase. (received SIGTERM)"
+}

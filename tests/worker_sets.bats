@@ -62,7 +62,7 @@ load helpers
 	kill -INT "$AIORUN_PID"
 	finish_aiorun
 	[ "$status" -eq 0 ]
-	[ "$(grep -c ' SIGINT$' "$T/signals")" -eq 2 ]
+	[ "$(grep -c ' SIGTERM$' "$T/signals")" -eq 2 ]
 }
 
 @test "a signal-begun shutdown exits 137 when a worker had to be killed" {

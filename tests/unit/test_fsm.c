@@ -361,6 +361,8 @@ static void test_start_limit(void)
 	/* The ring now holds 2, 3 and 11: the oldest is 2. */
 	CHECK(fsm_start_limit_hit(starts, 3, count, 10, 11.5));
 	CHECK(!fsm_start_limit_hit(starts, 3, count, 10, 12));
+	/* No limit: never hit, however fast. */
+	CHECK(!fsm_start_limit_hit(NULL, 0, 1000, 10, 0));
 }
 
 int main(void)
