@@ -18,6 +18,7 @@ static const struct fsm_step table[STATE_COUNT][EVENT_COUNT] = {
 		[EVENT_GRACE_EXPIRED] = STAY(RUNNING),
 		[EVENT_WAIT_EXPIRED] = STAY(RUNNING),
 		[EVENT_REAPED] = STAY(RUNNING),
+		[EVENT_OUTPUT_CLOSED] = STEP(BEGIN_SHUTDOWN, HOOK),
 	},
 	[STATE_HOOK] = {
 		[EVENT_STOP_SIGNAL] = STEP(KILL_ALL, KILLING),
@@ -28,6 +29,7 @@ static const struct fsm_step table[STATE_COUNT][EVENT_COUNT] = {
 		[EVENT_GRACE_EXPIRED] = STAY(HOOK),
 		[EVENT_WAIT_EXPIRED] = STAY(HOOK),
 		[EVENT_REAPED] = STAY(HOOK),
+		[EVENT_OUTPUT_CLOSED] = STAY(HOOK),
 	},
 	[STATE_STOPPING] = {
 		[EVENT_STOP_SIGNAL] = STEP(KILL_ALL, KILLING),
@@ -38,6 +40,7 @@ static const struct fsm_step table[STATE_COUNT][EVENT_COUNT] = {
 		[EVENT_GRACE_EXPIRED] = STEP(KILL_LATE, STOPPING),
 		[EVENT_WAIT_EXPIRED] = STEP(CANCEL_WAITERS, STOPPING),
 		[EVENT_REAPED] = STEP(CANCEL_ORPHANS, STOPPING),
+		[EVENT_OUTPUT_CLOSED] = STAY(STOPPING),
 	},
 	[STATE_KILLING] = {
 		[EVENT_STOP_SIGNAL] = STAY(KILLING),
@@ -48,6 +51,7 @@ static const struct fsm_step table[STATE_COUNT][EVENT_COUNT] = {
 		[EVENT_GRACE_EXPIRED] = STAY(KILLING),
 		[EVENT_WAIT_EXPIRED] = STAY(KILLING),
 		[EVENT_REAPED] = STEP(KILL_ORPHANS, KILLING),
+		[EVENT_OUTPUT_CLOSED] = STAY(KILLING),
 	},
 	[STATE_DONE] = {
 		[EVENT_STOP_SIGNAL] = STEP(ABANDON_OUTPUT, DONE),
@@ -58,6 +62,7 @@ static const struct fsm_step table[STATE_COUNT][EVENT_COUNT] = {
 		[EVENT_GRACE_EXPIRED] = STAY(DONE),
 		[EVENT_WAIT_EXPIRED] = STAY(DONE),
 		[EVENT_REAPED] = STAY(DONE),
+		[EVENT_OUTPUT_CLOSED] = STAY(DONE),
 	},
 };
 
@@ -79,8 +84,9 @@ const char *fsm_state_name(enum sup_state state)
 const char *fsm_event_name(enum sup_event event)
 {
 	static const char *const names[EVENT_COUNT] = {
-		"stop-signal", "decisive-end",  "all-ended",    "all-gone",
-		"hook-done",   "grace-expired", "wait-expired", "reaped",
+		"stop-signal",  "decisive-end", "all-ended",
+		"all-gone",     "hook-done",    "grace-expired",
+		"wait-expired", "reaped",       "output-closed",
 	};
 	return names[event];
 }
@@ -96,6 +102,8 @@ int fsm_exit_status(const struct exit_facts *facts)
 				       ? facts->program_status
 				       : 0;
 		return facts->killed_late ? 128 + SIGKILL : 0;
+	case CAUSE_OUTPUT_CLOSED:
+		return 128 + SIGPIPE;
 	case CAUSE_ALL_ENDED:
 	case CAUSE_NONE:
 	default:

@@ -29,6 +29,8 @@ enum sup_event {
 	EVENT_GRACE_EXPIRED, /* some cancelled process is past its grace */
 	EVENT_WAIT_EXPIRED,  /* --wait-timeout ran out */
 	EVENT_REAPED,        /* some child process ended and was reaped */
+	EVENT_OUTPUT_CLOSED, /* aiorun's standard output or error lost its
+				reader */
 	EVENT_COUNT
 };
 
@@ -63,6 +65,7 @@ enum shutdown_cause {
 	CAUSE_WORKER, /* a worker's end: cause_status is its status */
 	CAUSE_SIGNAL, /* SIGINT or SIGTERM */
 	CAUSE_ALL_ENDED,
+	CAUSE_OUTPUT_CLOSED, /* EPIPE on aiorun's output: 141 */
 };
 
 struct exit_facts {

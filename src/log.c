@@ -11,6 +11,8 @@
 static enum log_level threshold = LOG_LEVEL_INFO;
 static bool use_colour;
 static bool use_priority;
+static log_writer *writer;
+static void *writer_data;
 
 /* JOURNAL_STREAM is "DEVICE:INODE" of the stream systemd connected; it only
  * counts if standard error is still that stream (it may have been
@@ -107,8 +109,16 @@ static void log_line(enum log_level level, int errnum, const char *fmt,
 	if (len > sizeof(line) - 2)
 		len = sizeof(line) - 2;
 	line[len++] = '\n';
+	if (writer != NULL && writer(line, len, writer_data) == 0)
+		return;
 	while (write(STDERR_FILENO, line, len) == -1 && errno == EINTR)
 		;
+}
+
+void log_set_writer(log_writer *write_line, void *data)
+{
+	writer = write_line;
+	writer_data = data;
 }
 
 #define LOG_FUNCTION(name, level, with_errno)                                  \

@@ -7,6 +7,7 @@
 #define AIORUN_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 /* Syslog priorities, so that the journal prefix is the level itself. */
 enum log_level {
@@ -19,6 +20,13 @@ enum log_level {
 
 /* Inspects standard error once: terminal, journal or neither. */
 void log_init(void);
+
+/* Hands each whole line (newline included) to WRITE instead of writing
+ * it to standard error; a line WRITE refuses (-1) is written directly.
+ * Captured output uses it so that aiorun's lines and the workers' reach a
+ * shared output in the order they happened. NULL: direct again. */
+typedef int log_writer(const char *line, size_t len, void *data);
+void log_set_writer(log_writer *write_line, void *data);
 
 /* Messages above LEVEL are dropped. */
 void log_set_level(enum log_level level);

@@ -184,6 +184,7 @@ static int run(const struct settings *s)
 		/* output_create has said why. */
 		if (output == NULL)
 			goto destroy_pool;
+		log_set_writer(output_log, output);
 	}
 	if ((sup = supervisor_create(loop, s, output)) == NULL) {
 		log_err("cannot start");
@@ -201,6 +202,8 @@ static int run(const struct settings *s)
 	if (started)
 		log_info("Waiting for executor shutdown.");
 	wait_for_executor(loop, pool);
+	/* Everything is written: aiorun's last lines go straight out. */
+	log_set_writer(NULL, NULL);
 	if (started) {
 		log_info("Leaving. Bye!");
 		status = supervisor_exit_status(sup);
@@ -208,6 +211,7 @@ static int run(const struct settings *s)
 	supervisor_destroy(sup);
 destroy_pool:
 	pool_destroy(pool);
+	log_set_writer(NULL, NULL);
 	output_destroy(output);
 remove_pidfile:
 	if (pfh != NULL)

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -45,9 +46,11 @@ struct batch {
  * file. Only the sink's lane touches its descriptor and size, one job at
  * a time, on a pool thread. */
 struct sink {
-	struct pool_lane lane;
-	struct batch *open; /* being filled */
+	struct pool_lane own_lane;
+	struct pool_lane *lane; /* its own, or one it shares (see same_file) */
+	struct batch *open;     /* being filled */
 	int fd;
+	atomic_bool broken; /* aiorun's 1 or 2 has no reader any more */
 	/* A log file: */
 	const char *path;
 	long long size, max_size; /* rotated before passing max_size */
@@ -81,6 +84,10 @@ struct output {
 	size_t in_flight;
 	bool paused;
 	atomic_bool abandoned; /* the rest of the output is given up */
+	pthread_t loop_thread; /* the only one that fills batches */
+	bool closed_told;      /* output_closed has been called */
+	void (*closed)(int fd, void *data);
+	void *closed_data;
 	char stamp[32];
 	time_t stamp_second;
 };
@@ -98,6 +105,14 @@ static bool no_colour_asked(void)
 	const char *no_colour = getenv("NO_COLOR");
 
 	return no_colour != NULL && no_colour[0] != '\0';
+}
+
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 static bool mode_on(enum output_mode mode, bool automatic)
@@ -124,8 +139,14 @@ struct output *output_create(struct ev_loop *loop, struct pool *pool,
 					  isatty(fd) && !no_colour_asked());
 	out->workers = workers;
 	out->worker_count = count;
+	out->loop_thread = pthread_self();
 	out->std[1].fd = 1;
 	out->std[2].fd = 2;
+	out->std[1].lane = &out->std[1].own_lane;
+	/* One file behind both (2>&1): one lane, so that its lines keep the
+	 * order they were read in, aiorun's own included. */
+	out->std[2].lane =
+		same_file(1, 2) ? out->std[1].lane : &out->std[2].own_lane;
 	for (size_t i = 0; i < count; i++)
 		if ((int)strlen(workers[i].name) > out->width)
 			out->width = (int)strlen(workers[i].name);
@@ -153,6 +174,7 @@ static struct sink *open_log(const struct worker *w)
 
 	if (log == NULL)
 		return NULL;
+	log->lane = &log->own_lane;
 	log->path = w->log_file;
 	log->max_size = w->log_max_size;
 	log->keep = w->log_keep;
@@ -181,8 +203,9 @@ size_t output_in_flight(const struct output *out)
 /* Writes all of DATA unless the output is closed or broken, or aiorun
  * gives up on it: then the rest is lost to nobody. It waits for room with
  * poll, so that a non-blocking output loses nothing and a stalled one
- * can be given up (output_abandon). */
-static void write_all(struct output *out, int fd, const char *data, size_t len)
+ * can be given up (output_abandon). Returns 0, or the error that ended
+ * the writing. */
+static int write_all(struct output *out, int fd, const char *data, size_t len)
 {
 	size_t done = 0;
 
@@ -195,10 +218,13 @@ static void write_all(struct output *out, int fd, const char *data, size_t len)
 		n = write(fd, data + done, len - done);
 		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		if (n <= 0)
+		if (n == -1)
+			return errno;
+		if (n == 0)
 			break;
 		done += (size_t)n;
 	}
+	return 0;
 }
 
 /* Moves path to path.1, path.1 to path.2, ... dropping what is past
@@ -276,7 +302,11 @@ static void write_batch(struct pool_job *job)
 	for (int i = 0; i <= b->writes && start < b->len; i++) {
 		size_t end = i < b->writes ? b->ends[i] : b->len;
 
-		write_all(b->out, sink->fd, b->data + start, end - start);
+		if (atomic_load(&sink->broken))
+			return;
+		if (write_all(b->out, sink->fd, b->data + start, end - start) ==
+		    EPIPE)
+			atomic_store(&sink->broken, true);
 		start = end;
 	}
 }
@@ -292,6 +322,13 @@ static void batch_done(struct pool_job *job)
 	free(b);
 	if (out->paused && out->in_flight < IN_FLIGHT_LOW)
 		set_reading(out, true);
+	for (int fd = 1; fd <= 2; fd++) {
+		if (!atomic_load(&out->std[fd].broken) || out->closed_told)
+			continue;
+		out->closed_told = true;
+		if (out->closed != NULL)
+			out->closed(fd, out->closed_data);
+	}
 }
 
 static void submit(struct output *out, struct sink *sink)
@@ -303,7 +340,7 @@ static void submit(struct output *out, struct sink *sink)
 	sink->open = NULL;
 	b->job.run = write_batch;
 	b->job.done = batch_done;
-	b->job.lane = &sink->lane;
+	b->job.lane = sink->lane;
 	out->in_flight += b->len;
 	if (pool_submit(out->pool, &b->job) == -1) {
 		/* No thread: write it here rather than lose it. */
@@ -519,6 +556,52 @@ int output_attach(struct output *out, const struct worker *w, int fds[2])
 		return -1;
 	}
 	return 0;
+}
+
+void output_on_closed(struct output *out, void (*closed)(int fd, void *data),
+		      void *data)
+{
+	out->closed = closed;
+	out->closed_data = data;
+}
+
+int output_log(const char *line, size_t len, void *data)
+{
+	struct output *out = data;
+	char *dest;
+
+	/* A pool thread's line, or one after the rest was given up, is
+	 * written directly. */
+	if (!pthread_equal(pthread_self(), out->loop_thread) ||
+	    atomic_load(&out->abandoned) ||
+	    (dest = reserve(out, &out->std[2], len)) == NULL)
+		return -1;
+	memcpy(dest, line, len);
+	submit(out, &out->std[2]);
+	return 0;
+}
+
+void output_collect(struct output *out, const struct worker *w)
+{
+	struct stream *s = out->streams, *next;
+
+	for (; s != NULL; s = next) {
+		ssize_t n;
+
+		struct sink *log = s->log;
+
+		next = s->next;
+		if (s->w != w)
+			continue;
+		while ((n = read_some(s)) > 0)
+			;
+		if (n == 0)
+			close_stream(s);
+		if (log != NULL)
+			submit(out, log);
+	}
+	submit(out, &out->std[1]);
+	submit(out, &out->std[2]);
 }
 
 void output_drain(struct output *out)

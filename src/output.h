@@ -34,6 +34,22 @@ struct output *output_create(struct ev_loop *loop, struct pool *pool,
  * set. */
 int output_attach(struct output *out, const struct worker *w, int fds[2]);
 
+/* Reads what W has written so far, before its end is logged: a worker's
+ * last words come before the lines about it. Ends the streams whose
+ * writers are all gone. */
+void output_collect(struct output *out, const struct worker *w);
+
+/* A log_writer (log.h): aiorun's own line goes out through the lane of
+ * standard error, after every captured line read before it. Returns -1,
+ * for a direct write, off the loop's thread or once the rest was given
+ * up. */
+int output_log(const char *line, size_t len, void *out);
+
+/* CLOSED is called once, on the loop's thread, when a write to aiorun's
+ * standard output or error (FD) found no reader (EPIPE). */
+void output_on_closed(struct output *out, void (*closed)(int fd, void *data),
+		      void *data);
+
 /* Reads every pipe to its end (or until no writer is left that could be
  * waited for) and queues the rest of the lines, the last partial ones
  * with a newline. Call once every process is gone; the pool then writes

@@ -273,6 +273,9 @@ static const char *cause_text(const struct supervisor *sup,
 			snprintf(buf, size, "%s ended with status %d",
 				 in->task->def->name, in->status);
 		break;
+	case EVENT_OUTPUT_CLOSED:
+		strlcpy(buf, "output closed", size);
+		break;
 	case EVENT_ALL_GONE:
 		if (sup->count > 0 && sup->settings->run_forever) {
 			strlcpy(buf, "nothing is left running", size);
@@ -333,6 +336,8 @@ static void begin_shutdown(struct supervisor *sup, const struct input *in)
 	} else if (in->event == EVENT_DECISIVE_END) {
 		sup->facts.cause = CAUSE_WORKER;
 		sup->facts.cause_status = in->status;
+	} else if (in->event == EVENT_OUTPUT_CLOSED) {
+		sup->facts.cause = CAUSE_OUTPUT_CLOSED;
 	} else {
 		sup->facts.cause = CAUSE_ALL_ENDED;
 	}
@@ -739,6 +744,13 @@ static void wait_timer_cb(struct ev_loop *loop, struct ev_timer *timer,
 	post(timer->data, (struct input){.event = EVENT_WAIT_EXPIRED});
 }
 
+static void output_closed(int fd, void *data)
+{
+	log_warnx("standard %s has no reader any more: stopping",
+		  fd == 1 ? "output" : "error");
+	post(data, (struct input){.event = EVENT_OUTPUT_CLOSED});
+}
+
 void supervisor_signal(int signo, void *data)
 {
 	struct supervisor *sup = data;
@@ -831,6 +843,8 @@ struct supervisor *supervisor_create(struct ev_loop *loop,
 		}
 	}
 	pass_sockets(sup);
+	if (output != NULL)
+		output_on_closed(output, output_closed, sup);
 
 	/* pid 0: every child, adopted orphans included; 1: stops and
 	 * continues too. */

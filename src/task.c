@@ -201,14 +201,18 @@ static int start_now(struct task *t)
 
 /* Ends ----------------------------------------------------------------- */
 
-static void log_end(const struct task *t, int wstatus)
+/* A failure is a warning, so that -q still says which worker failed and
+ * why. */
+static void log_end(const struct task *t, int wstatus, bool failed)
 {
+	void (*log)(const char *, ...) = failed ? log_warnx : log_info;
+
 	if (WIFSIGNALED(wstatus))
-		log_info("Task %s ended by %s", t->def->name,
-			 signal_name(WTERMSIG(wstatus)));
+		log("Task %s ended by %s", t->def->name,
+		    signal_name(WTERMSIG(wstatus)));
 	else
-		log_info("Task %s exited with status %d", t->def->name,
-			 WEXITSTATUS(wstatus));
+		log("Task %s exited with status %d", t->def->name,
+		    WEXITSTATUS(wstatus));
 }
 
 /* What T's end with WSTATUS leads to: its restart policy first, then
@@ -249,7 +253,12 @@ void task_reaped(struct task *t, int wstatus)
 		t->took_terminal = false;
 		spawn_release_terminal(t->pgid);
 	}
-	log_end(t, wstatus);
+	/* Its last words first. */
+	if (t->ctx->output != NULL)
+		output_collect(t->ctx->output, t->def);
+	log_end(t, wstatus,
+		t->status != 0 &&
+			!(WIFSIGNALED(wstatus) && t->sent != SENT_NOTHING));
 	in = judge_end(t, wstatus);
 	task_dispatch(t, in);
 }
