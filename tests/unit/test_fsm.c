@@ -55,6 +55,11 @@ static void test_table(void)
 	check_cell(STATE_KILLING, EVENT_REAPED, ACTION_KILL_ORPHANS,
 		   STATE_KILLING);
 	check_cell(STATE_RUNNING, EVENT_REAPED, ACTION_NONE, STATE_RUNNING);
+	/* A reader gone from aiorun's output begins the shutdown, once. */
+	check_cell(STATE_RUNNING, EVENT_OUTPUT_CLOSED, ACTION_BEGIN_SHUTDOWN,
+		   STATE_HOOK);
+	check_cell(STATE_STOPPING, EVENT_OUTPUT_CLOSED, ACTION_NONE,
+		   STATE_STOPPING);
 	/* The end. */
 	check_cell(STATE_STOPPING, EVENT_ALL_GONE, ACTION_FINISH, STATE_DONE);
 	check_cell(STATE_KILLING, EVENT_ALL_GONE, ACTION_FINISH, STATE_DONE);
@@ -110,6 +115,13 @@ static void test_exit_status(void)
 	CHECK(fsm_exit_status(&facts) == 0);
 	facts.killed_late = true;
 	CHECK(fsm_exit_status(&facts) == 137);
+
+	/* The output's reader went away: 141. */
+	facts = (struct exit_facts){.cause = CAUSE_OUTPUT_CLOSED,
+				    .has_program = true,
+				    .program_status = 143,
+				    .first_failure = 2};
+	CHECK(fsm_exit_status(&facts) == 141);
 
 	/* Everything ended: the first failure, or 0. */
 	facts = (struct exit_facts){.cause = CAUSE_ALL_ENDED,
