@@ -863,7 +863,10 @@ struct supervisor *supervisor_create(struct ev_loop *loop,
 }
 
 /* Stops whatever was started before a failed start: nothing may be left
- * running when aiorun exits with its own failure status. */
+ * running when aiorun exits with its own failure status. The workers'
+ * groups get SIGKILL; what they started elsewhere (a setsid daemon, say)
+ * is re-parented to aiorun as their leaders die, and is killed and reaped
+ * in turn, until no child is left. */
 static void abort_start(struct supervisor *sup)
 {
 	for (size_t i = 0; i < sup->count; i++) {
@@ -875,6 +878,11 @@ static void abort_start(struct supervisor *sup)
 				;
 			t->pid = 0;
 		}
+	}
+	for (;;) {
+		adopted_kill_all();
+		if (waitpid(-1, NULL, 0) == -1 && errno == ECHILD)
+			break;
 	}
 }
 
