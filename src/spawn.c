@@ -156,7 +156,8 @@ void spawn_release_terminal(pid_t pgid)
 	sigemptyset(&ttou);
 	sigaddset(&ttou, SIGTTOU);
 	sigprocmask(SIG_BLOCK, &ttou, &saved);
-	if (tcgetpgrp(STDIN_FILENO) == pgid)
+	if (pgid == 0 ? tcgetpgrp(STDIN_FILENO) != getpgrp()
+		      : tcgetpgrp(STDIN_FILENO) == pgid)
 		tcsetpgrp(STDIN_FILENO, getpgrp());
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 }

@@ -176,8 +176,18 @@ int task_fork(struct task *t)
 
 int task_await(struct task *t)
 {
+	int error;
+
 	if (spawn_await(&t->child) == 0)
 		return 0;
+	/* The child may have taken the terminal before its exec failed:
+	 * its group is gone, and a shell's next read would fail. */
+	error = errno;
+	if (t->took_terminal) {
+		t->took_terminal = false;
+		spawn_release_terminal(0);
+	}
+	errno = error;
 	t->pid = t->pgid = 0;
 	t->status = spawn_failure_status(errno);
 	return -1;

@@ -45,3 +45,16 @@ on_a_terminal() {
 	lines=($(echo "$output" | tr -d '\r'))
 	[ "${lines[0]}" -eq "${lines[1]}" ]
 }
+
+@test "the terminal goes back to aiorun when PROGRAM's exec fails" {
+	printf 'echo hi\n' >"$T/no-shebang"
+	printf '#!/nonexistent/interpreter\n' >"$T/no-interpreter"
+	chmod +x "$T/no-shebang" "$T/no-interpreter"
+	for prog in no-shebang no-interpreter; do
+		run on_a_terminal bash --norc -c "'\"$AIORUN\" -q -- \"$T/$prog\"; echo status:\$?; ps -o tpgid= -p \$\$; ps -o pgid= -p \$\$'"
+		lines=($(echo "$output" | tr -d '\r' | grep -v aiorun))
+		[ "${lines[0]}" = "status:$([ $prog = no-shebang ] && echo 126 || echo 127)" ]
+		# The shell's group has the terminal again, so its next read works.
+		[ "${lines[1]}" -eq "${lines[2]}" ]
+	done
+}
