@@ -141,27 +141,6 @@ char **spawn_environment(char *const *common, char *const *own,
 	return envp;
 }
 
-/* The terminal ------------------------------------------------------------ */
-
-bool spawn_terminal_is_ours(void)
-{
-	return isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
-}
-
-void spawn_release_terminal(pid_t pgid)
-{
-	sigset_t ttou, saved;
-
-	/* aiorun is in the background now: SIGTTOU would stop it. */
-	sigemptyset(&ttou);
-	sigaddset(&ttou, SIGTTOU);
-	sigprocmask(SIG_BLOCK, &ttou, &saved);
-	if (pgid == 0 ? tcgetpgrp(STDIN_FILENO) != getpgrp()
-		      : tcgetpgrp(STDIN_FILENO) == pgid)
-		tcsetpgrp(STDIN_FILENO, getpgrp());
-	sigprocmask(SIG_SETMASK, &saved, NULL);
-}
-
 /* The forked child ------------------------------------------------------ */
 
 /* What the child reports through the pipe when it cannot exec. */

@@ -56,16 +56,6 @@ int spawn_resolve(const char *file, char **path);
 char **spawn_environment(char *const *common, char *const *own,
 			 char *const *extra);
 
-/* Whether a child asking for the terminal would get it: standard input
- * is a terminal that aiorun has in the foreground ("aiorun -- prog &"
- * leaves it to the shell). */
-bool spawn_terminal_is_ours(void);
-
-/* Gives the terminal back to aiorun's group if group PGID has it; with
- * PGID 0, if any other group has it (a child whose exec failed after it
- * took the terminal: posix_spawn does not say which pid it had). */
-void spawn_release_terminal(pid_t pgid);
-
 /* Starts PLAN: CHILD->pid is set. Returns 0, or -1 with errno set when no
  * process could be made. Whether the program runs is known after
  * spawn_await; many children can be started before any is awaited. */

@@ -13,6 +13,7 @@
 #include "adopted.h"
 #include "children.h"
 #include "fsm.h"
+#include "grace.h"
 #include "hook.h"
 #include "log.h"
 #include "output.h"
@@ -22,6 +23,7 @@
 #include "spawn.h"
 #include "systemd.h"
 #include "task.h"
+#include "terminal.h"
 
 /* An event with what it carries: the signal, or the worker that ended. */
 struct input {
@@ -119,14 +121,8 @@ static void cancel_adopted(struct supervisor *sup)
 /* Arms the grace timer for the earliest deadline still pending, if any. */
 static void rearm_grace_timer(struct supervisor *sup)
 {
-	double next = adopted_next_deadline(&sup->adopted);
-
-	for (size_t i = 0; i < sup->count; i++) {
-		const struct task *t = &sup->tasks[i];
-
-		if (task_pending_kill(t) && (next < 0 || t->deadline < next))
-			next = t->deadline;
-	}
+	double next =
+		grace_next_deadline(sup->tasks, sup->count, &sup->adopted);
 
 	ev_timer_stop(sup->loop, &sup->grace_timer);
 	if (next < 0)
@@ -136,123 +132,12 @@ static void rearm_grace_timer(struct supervisor *sup)
 	ev_timer_start(sup->loop, &sup->grace_timer);
 }
 
-/* The processes named in a "refused to exit" line: as many as fit, then
- * a count of the others. */
-struct late_list {
-	char text[1024];
-	int more;
-};
-
-static void late_add(struct late_list *late, const char *item)
-{
-	/* Room kept for ", and N more". */
-	if (strlen(late->text) + strlen(item) + 2 + 24 >= sizeof(late->text)) {
-		late->more++;
-		return;
-	}
-	if (late->text[0] != '\0')
-		strlcat(late->text, ", ", sizeof(late->text));
-	strlcat(late->text, item, sizeof(late->text));
-}
-
-/* The pids of a group: "7" or "7, 9", with "..." for those that do not
- * fit. */
-struct group_pids {
-	char text[96];
-	int count;
-	bool cut;
-};
-
-static void add_pid(pid_t pid, void *data)
-{
-	struct group_pids *g = data;
-	char item[24];
-
-	snprintf(item, sizeof(item), "%s%d", g->count ? ", " : "", (int)pid);
-	g->count++;
-	if (g->cut)
-		return;
-	if (strlen(g->text) + strlen(item) + 5 >= sizeof(g->text)) {
-		strlcat(g->text, ", ...", sizeof(g->text));
-		g->cut = true;
-		return;
-	}
-	strlcat(g->text, item, sizeof(g->text));
-}
-
-/* "NAME (pid N)", naming what is really left of T: its leader if it
- * runs, else the processes of its group that outlived it. */
-static void late_add_task(struct late_list *late, const struct task *t)
-{
-	struct group_pids g = {.count = 0};
-	char item[160];
-
-	if (t->pid > 0)
-		add_pid(t->pid, &g);
-	else
-		children_in_group(t->pgid, add_pid, &g);
-	if (g.count == 0)
-		add_pid(t->pgid, &g);
-	snprintf(item, sizeof(item), "%s (pid%s %s)", t->def->name,
-		 g.count > 1 ? "s" : "", g.text);
-	late_add(late, item);
-}
-
-static void late_add_adoptee(pid_t pid, void *data)
-{
-	char item[64];
-
-	snprintf(item, sizeof(item), "adopted (pid %d)", (int)pid);
-	late_add(data, item);
-}
-
-/* Kills whatever of the cancelled is past its deadline and has the grace
- * period GRACE, or whatever grace the first one found has when GRACE is
- * negative; names them all in one line. Returns whether it found any. */
-static bool kill_late_with(struct supervisor *sup, double now, double grace)
-{
-	struct late_list late = {.more = 0};
-
-	for (size_t i = 0; i < sup->count; i++) {
-		struct task *t = &sup->tasks[i];
-
-		if (!task_pending_kill(t) || t->deadline > now)
-			continue;
-		if (grace < 0)
-			grace = task_grace(t);
-		if (task_grace(t) != grace)
-			continue;
-		late_add_task(&late, t);
-		task_post(t, TEV_GRACE_EXPIRED);
-		sup->facts.killed_late = true;
-	}
-	/* Adopted processes have the global grace period. */
-	if ((grace < 0 || grace == sup->settings->grace) &&
-	    adopted_kill_due(&sup->adopted, now, late_add_adoptee, &late) > 0)
-		grace = sup->settings->grace;
-	if (late.text[0] == '\0')
-		return false;
-	if (late.more > 0)
-		log_warnx(
-			"During shutdown, the following tasks refused to exit "
-			"after %s: %s, and %d more; sending SIGKILL",
-			duration_text(grace), late.text, late.more);
-	else
-		log_warnx(
-			"During shutdown, the following tasks refused to exit "
-			"after %s: %s; sending SIGKILL",
-			duration_text(grace), late.text);
-	return true;
-}
-
 /* One line for each grace period among those killed. */
 static void kill_late(struct supervisor *sup)
 {
-	/* A deadline a millisecond away is due: timers may fire that early. */
-	double now = ev_now(sup->loop) + 1e-3;
-
-	while (kill_late_with(sup, now, -1))
-		;
+	if (grace_kill_late(sup->tasks, sup->count, &sup->adopted,
+			    sup->settings->grace, ev_now(sup->loop)))
+		sup->facts.killed_late = true;
 	rearm_grace_timer(sup);
 }
 
@@ -518,10 +403,12 @@ static void perform(struct supervisor *sup, enum sup_action action,
 	case ACTION_ABANDON_OUTPUT:
 		if (sup->ctx.output != NULL &&
 		    output_in_flight(sup->ctx.output) > 0) {
+			/* First: this line then goes out directly, not
+			 * behind what is given up. */
+			output_abandon(sup->ctx.output);
 			log_warnx("Received %s while writing out captured "
 				  "output: giving up the rest",
 				  signal_name(in->signo));
-			output_abandon(sup->ctx.output);
 		}
 		break;
 	}
@@ -666,10 +553,11 @@ static void log_stop(struct supervisor *sup, pid_t pid, int wstatus)
 
 	if (t == NULL)
 		return;
-	if (WIFSTOPPED(wstatus))
+	if (WIFSTOPPED(wstatus)) {
 		log_debug("Task %s (pid %d) stopped by %s", t->def->name,
 			  (int)pid, signal_name(WSTOPSIG(wstatus)));
-	else if (WIFCONTINUED(wstatus))
+		terminal_task_stopped(t, WSTOPSIG(wstatus));
+	} else if (WIFCONTINUED(wstatus))
 		log_debug("Task %s (pid %d) continued", t->def->name, (int)pid);
 }
 
@@ -760,6 +648,13 @@ void supervisor_signal(int signo, void *data)
 					 .signo = signo});
 		return;
 	}
+	/* Job control: aiorun is a job of its shell (terminal.h). */
+	if (signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU) {
+		terminal_suspend(sup->tasks, sup->count);
+		return;
+	}
+	if (signo == SIGCONT)
+		terminal_resume(sup->tasks, sup->count);
 	for (size_t i = 0; i < sup->count; i++) {
 		struct task *t = &sup->tasks[i];
 

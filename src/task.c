@@ -12,6 +12,7 @@
 #include "log.h"
 #include "output.h"
 #include "parse.h"
+#include "terminal.h"
 
 /* An event with what it carries. */
 struct task_input {
@@ -153,7 +154,7 @@ int task_fork(struct task *t)
 
 	if (prepare(t) == -1)
 		return -1;
-	t->took_terminal = t->def->foreground && spawn_terminal_is_ours();
+	t->took_terminal = t->def->foreground && terminal_is_ours();
 	t->plan.take_terminal = t->took_terminal;
 	if (t->ctx->output != NULL &&
 	    output_attach(t->ctx->output, t->def, capture) == -1)
@@ -185,7 +186,7 @@ int task_await(struct task *t)
 	error = errno;
 	if (t->took_terminal) {
 		t->took_terminal = false;
-		spawn_release_terminal(0);
+		terminal_take_back(0);
 	}
 	errno = error;
 	t->pid = t->pgid = 0;
@@ -261,7 +262,7 @@ void task_reaped(struct task *t, int wstatus)
 	ready_stop(t);
 	if (t->took_terminal) {
 		t->took_terminal = false;
-		spawn_release_terminal(t->pgid);
+		terminal_take_back(t->pgid);
 	}
 	/* Its last words first. */
 	if (t->ctx->output != NULL)
