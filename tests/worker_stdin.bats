@@ -11,7 +11,8 @@ on_a_terminal() {
 }
 
 @test "a worker's standard input is /dev/null, PROGRAM's is aiorun's" {
-	run "$AIORUN" -q --prefix never -w w='readlink /proc/self/fd/0 | sed s/^/worker:/' \
+	# --run-forever: PROGRAM's end must not cancel the worker early.
+	run "$AIORUN" -q --prefix never --run-forever -w w='readlink /proc/self/fd/0 | sed s/^/worker:/' \
 		-- sh -c 'readlink /proc/self/fd/0 | sed s/^/program:/' <"$BATS_TEST_FILENAME"
 	[ "$status" -eq 0 ]
 	[[ "$output" = *"worker:/dev/null"* ]]
