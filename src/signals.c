@@ -14,19 +14,31 @@
 
 /* What aiorun does with a signal that it receives. */
 enum signal_kind {
-	KIND_STOP,    /* SIGINT, SIGTERM: handed over */
+	KIND_STOP,    /* SIGINT, SIGTERM: handed over, repeats filtered */
 	KIND_FORWARD, /* handed over, to be forwarded */
 	KIND_FAULT,   /* read and dropped when sent with kill(2) */
 	KIND_OTHER,   /* never read: left to the kernel or to libev */
 };
+
+/* A repeat of a stop signal from the same sender within this many
+ * seconds is the same request (SPEC section 3). */
+#define SAME_REQUEST_WINDOW 1.0
 
 /* Bit SIGNO - 1: those of the signals whose disposition aiorun changes
  * (see touched[]) that it inherited as ignored. A plain mask rather than
  * a sigset_t, since glibc's sigaddset refuses the signals it reserves. */
 static unsigned long long inherited_ignored;
 
+static struct ev_loop *signals_loop;
 static struct ev_io reader;
 static signals_callback *handler;
+
+/* The last stop signal handed over, to recognise its repeats. */
+static struct {
+	int signo;    /* 0: none yet */
+	pid_t sender; /* 0: not named */
+	ev_tstamp at;
+} last_stop;
 
 static bool was_ignored(int signo)
 {
@@ -192,10 +204,23 @@ static const char *sender_text(const struct signalfd_siginfo *info)
 	return buf;
 }
 
+/* timeout(1) and kill -TERM -PGID signal aiorun, then the group it is
+ * in: both signals are one request. Only a sender that the kernel names
+ * can repeat itself: two Ctrl-C from a terminal are two requests, and so
+ * are two signals from outside the namespace of aiorun as PID 1, which
+ * may come from two processes. */
+static bool same_request(int signo, pid_t sender, ev_tstamp now)
+{
+	return last_stop.signo == signo && sender != 0 &&
+	       last_stop.sender == sender &&
+	       now - last_stop.at < SAME_REQUEST_WINDOW;
+}
+
 static void receive(const struct signalfd_siginfo *info, void *data)
 {
 	int signo = (int)info->ssi_signo;
 	pid_t sender = sender_of(info);
+	ev_tstamp now = ev_now(signals_loop);
 
 	/* SIGXFSZ from its own write past RLIMIT_FSIZE, for one: what
 	 * aiorun brought on itself is nobody's request. */
@@ -219,6 +244,17 @@ static void receive(const struct signalfd_siginfo *info, void *data)
 			 signal_name(signo), sender_text(info));
 		return;
 	case KIND_STOP:
+		if (same_request(signo, sender, now)) {
+			log_info("Received %s again from %s within %gs: the "
+				 "same request",
+				 signal_name(signo), sender_text(info),
+				 SAME_REQUEST_WINDOW);
+			return;
+		}
+		last_stop.signo = signo;
+		last_stop.sender = sender;
+		last_stop.at = now;
+		break;
 	case KIND_FORWARD:
 		break;
 	case KIND_OTHER:
@@ -248,6 +284,7 @@ int signals_init(struct ev_loop *loop, signals_callback *callback, void *data)
 	sigset_t set;
 	int fd;
 
+	signals_loop = loop;
 	handler = callback;
 	signal(SIGPIPE, SIG_IGN);
 	/* glibc's 32 and 33 kill a process that has no handler for them,

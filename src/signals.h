@@ -3,8 +3,8 @@
  *
  * Signals are data here: the signals aiorun reads are blocked and read
  * from a signalfd on the loop, and only their number goes to the
- * supervisor. What the number cannot say (who sent it) is decided
- * here. */
+ * supervisor. What the number cannot say (who sent it: a repeat of
+ * SIGTERM by the same process is the same request) is decided here. */
 #ifndef AIORUN_SIGNALS_H
 #define AIORUN_SIGNALS_H
 
@@ -21,13 +21,15 @@ void signals_record_inherited(void);
 /* Reads, from a signalfd, every signal that can be caught except
  * SIGCHLD (libev's), the job-control stops SIGTSTP, SIGTTIN and SIGTTOU
  * (left as inherited), and SIGPIPE and glibc's reserved 32 and 33, which
- * it ignores. CALLBACK gets SIGINT and SIGTERM, and every other signal
- * read, to be forwarded, but for those aiorun inherited as ignored (they
- * stay ignored), those it caused itself, and the faults (SIGSEGV, SIGBUS,
- * SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT) sent with kill(2): a real
- * fault still kills aiorun. Every thread must keep the signals read
- * blocked (the pool's threads block every signal). Returns -1 with errno
- * set if the signalfd cannot be made. */
+ * it ignores. CALLBACK gets SIGINT and SIGTERM, less the repeats that are
+ * the same request (the same signal from the same process within a
+ * second), and every other signal read, to be forwarded, but for those
+ * aiorun inherited as ignored (they stay ignored), those it caused
+ * itself, and the faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP,
+ * SIGSYS, SIGABRT) sent with kill(2): a real fault still kills aiorun.
+ * Every thread must keep the signals read blocked (the pool's threads
+ * block every signal). Returns -1 with errno set if the signalfd cannot
+ * be made. */
 int signals_init(struct ev_loop *loop, signals_callback *callback, void *data);
 
 /* SIGINT and SIGTERM: the signals that begin (or hurry) the shutdown.
