@@ -190,8 +190,12 @@ static int run(const struct settings *s)
 		log_err("cannot start");
 		goto destroy_pool;
 	}
-	signals_init(loop, supervisor_signal, sup);
-	started = supervisor_start(sup, &status) == 0;
+	if (signals_init(loop, supervisor_signal, sup) == -1) {
+		log_err("cannot watch signals");
+		started = false;
+	} else {
+		started = supervisor_start(sup, &status) == 0;
+	}
 	if (started)
 		ev_run(loop, 0);
 

@@ -11,6 +11,7 @@ load helpers
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "SigBlk:	0000000000000000" ]
 	[ "${lines[2]}" = "fds: 0 1 2" ]
+	[ "${lines[3]}" = "pgid-is-pid: yes" ]
 }
 
 @test "the child's signal mask is empty and fds are 0, 1 and 2 as PID 1" {
@@ -18,6 +19,7 @@ load helpers
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "SigBlk:	0000000000000000" ]
 	[ "${lines[2]}" = "fds: 0 1 2" ]
+	[ "${lines[3]}" = "pgid-is-pid: yes" ]
 }
 
 @test "inherited ignored signals stay ignored in the child, but INT, QUIT and TERM" {
@@ -64,6 +66,43 @@ LISTEN_PORT=8080" ]
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "SigBlk:	0000000000000000" ]
 	[ "${lines[1]}" = "SigIgn:	0000000000000001" ]
+	[ "${lines[2]}" = "fds: 0 1 2" ]
+	[ "${lines[3]}" = "pgid-is-pid: yes" ]
+}
+
+# aiorun started with these ignored: QUIT, which children get at its
+# default, and ALRM, PIPE, PWR and the real-time 40, which stay ignored.
+IGNORED=ignore=QUIT,ALRM,PIPE,PWR,40
+# ALRM (bit 13), PIPE (bit 12), PWR (bit 29) and 40 (bit 39).
+STILL_IGNORED="SigIgn:	0000008020003000"
+
+@test "a signal inherited as ignored stays ignored in PROGRAM, blocked in none" {
+	run "$PROBE" exec-with $IGNORED -- "$AIORUN" -q -- "$PROBE" status
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "SigBlk:	0000000000000000" ]
+	[ "${lines[1]}" = "$STILL_IGNORED" ]
+}
+
+@test "a signal inherited as ignored stays ignored in a worker run as a user, blocked in none" {
+	# Changing users takes the fork path rather than posix_spawn.
+	printf '[worker:probe]\ncommand = exec "%s" status\nuser = 0\n' "$PROBE" >"$T/c"
+	run "$PROBE" exec-with $IGNORED -- "$AIORUN" -q --prefix never -c "$T/c"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "SigBlk:	0000000000000000" ]
+	[ "${lines[1]}" = "$STILL_IGNORED" ]
+}
+
+@test "an exec: readiness probe starts as a child does" {
+	cat >"$T/c" <<'CONF'
+[worker:w]
+command = until [ -e "$T/probe" ]; do sleep 0.02; done
+ready = exec:exec "$PROBE" status "$T/probe"
+CONF
+	PROBE=$PROBE run "$PROBE" exec-with $IGNORED -- "$AIORUN" -q -c "$T/c"
+	[ "$status" -eq 0 ]
+	run cat "$T/probe"
+	[ "${lines[0]}" = "SigBlk:	0000000000000000" ]
+	[ "${lines[1]}" = "$STILL_IGNORED" ]
 	[ "${lines[2]}" = "fds: 0 1 2" ]
 	[ "${lines[3]}" = "pgid-is-pid: yes" ]
 }

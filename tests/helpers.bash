@@ -98,6 +98,14 @@ run_aiorun() {
 	fi
 }
 
+# kill_from_another SIG PID: sends SIG to PID from a process of its own.
+# A repeat of a stop signal from the same process within a second is the
+# same request (SPEC section 3): a test that means a second request sends
+# it with this.
+kill_from_another() {
+	sh -c 'kill -s "$1" "$2"' sh "$1" "$2"
+}
+
 log_has() {
 	grep -qF -- "$1" "$ERR"
 }

@@ -187,7 +187,7 @@ wrote_at_least() {
 	kill -TERM "$AIORUN_PID"
 	wait_for 10 log_has "Waiting for executor shutdown."
 	alive "$AIORUN_PID"
-	kill -TERM "$AIORUN_PID"
+	kill_from_another TERM "$AIORUN_PID"
 	finish_aiorun 5
 	kill "$stalled"
 	log_has "Received SIGTERM while writing out captured output: giving up the rest"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # SPEC section 3: SIGINT and SIGTERM begin the shutdown and reach the whole
 # process group as the stop signal; HUP, QUIT, USR1, USR2, WINCH and CONT
-# are forwarded to the group and aiorun carries on.
+# are forwarded to the group and aiorun carries on (every_signal.bats: the
+# others).
 
 load helpers
 

@@ -60,7 +60,7 @@ WAITER='trap "echo \$\$ SIGTERM >>\"$T/signals\"; exit 0" TERM; touch "$T/waiter
 	wait_for 5 test -e "$T/waiter-ready"
 	kill -TERM "$AIORUN_PID"
 	wait_for 5 log_has "Running pending tasks till complete"
-	kill -TERM "$AIORUN_PID"
+	kill_from_another TERM "$AIORUN_PID"
 	finish_aiorun 5
 	[ "$status" -eq 137 ]
 	log_has "Received SIGTERM during shutdown: killing every remaining task"

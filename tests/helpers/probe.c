@@ -3,13 +3,18 @@
  *   probe record DIR [CHILDREN] [ignore]
  *       Records every signal it gets as a line "PID SIGNAME" appended to
  *       DIR/signals, after starting CHILDREN copies of itself in its own
- *       process group (default 0), each recording too. Creates DIR/ready.N
- *       (N its pid) once its handlers are in place. SIGINT and SIGTERM end
- *       it with status 0, or are only recorded with "ignore".
+ *       process group (default 0), each recording too. Every signal that
+ *       can be caught is recorded, but the job-control stops (TSTP, TTIN,
+ *       TTOU), which keep their default action, and glibc's 32 and 33.
+ *       SIGNAME is SIG and the signal's abbreviation, or its number for a
+ *       real-time one (SIG34). Creates DIR/ready.N (N its pid) once its
+ *       handlers are in place. SIGINT and SIGTERM end it with status 0, or
+ *       are only recorded with "ignore".
  *   probe exec-with [ignore=SIG,...] [block=SIG,...] [nonblock-stdout]
  *           -- COMMAND...
  *       Runs COMMAND with those signals ignored and blocked, as a shell's
- *       background job or nohup would, or with a non-blocking stdout.
+ *       background job or nohup would, or with a non-blocking stdout. A
+ *       signal is an abbreviation (HUP) or a number (40).
  *   probe notify-listen PATH FILE
  *       Binds a datagram socket at PATH and appends each message it gets
  *       to FILE as one line, its newlines made spaces: a stand-in for
@@ -21,10 +26,11 @@
  *   probe listen-check
  *       Prints whether LISTEN_PID is its own pid, whether descriptor 3 is
  *       a socket, and LISTEN_FDS and LISTEN_FDNAMES.
- *   probe status
+ *   probe status [FILE]
  *       Prints its blocked and ignored signal sets (hex, as in
  *       /proc/PID/status), its open descriptors, whether it leads its
- *       process group, and whether that group has the terminal. */
+ *       process group, and whether that group has the terminal; to FILE,
+ *       if given, which appears once complete. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -39,16 +45,17 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static const int recorded[] = {SIGHUP,   SIGINT,  SIGQUIT, SIGUSR1, SIGUSR2,
-			       SIGWINCH, SIGCONT, SIGTERM, SIGALRM};
 static int log_fd = -1;
 static bool ignore_stop;
 
 static void on_signal(int signo)
 {
 	char line[64];
-	int len = snprintf(line, sizeof(line), "%d SIG%s\n", (int)getpid(),
-			   sigabbrev_np(signo));
+	const char *name = sigabbrev_np(signo);
+	int len = name ? snprintf(line, sizeof(line), "%d SIG%s\n",
+				  (int)getpid(), name)
+		       : snprintf(line, sizeof(line), "%d SIG%d\n",
+				  (int)getpid(), signo);
 
 	if (write(log_fd, line, (size_t)len) < 0)
 		_exit(3);
@@ -56,10 +63,27 @@ static void on_signal(int signo)
 		_exit(0);
 }
 
+static bool is_fault(int signo)
+{
+	switch (signo) {
+	case SIGSEGV:
+	case SIGBUS:
+	case SIGFPE:
+	case SIGILL:
+	case SIGTRAP:
+	case SIGSYS:
+	case SIGABRT:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int record(const char *dir, int children)
 {
 	char path[4096];
 	struct sigaction action = {.sa_handler = on_signal};
+	int signo;
 
 	snprintf(path, sizeof(path), "%s/signals", dir);
 	log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -67,8 +91,17 @@ static int record(const char *dir, int children)
 		perror(path);
 		return 2;
 	}
-	for (size_t i = 0; i < sizeof(recorded) / sizeof(recorded[0]); i++)
-		sigaction(recorded[i], &action, NULL);
+	/* One handler at a time: the lines come in the order the signals
+	 * are taken, lowest number first among those pending. */
+	sigfillset(&action.sa_mask);
+	for (signo = 1; signo < NSIG; signo++) {
+		if (signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU)
+			continue;
+		/* A real fault must still kill the probe. */
+		action.sa_flags = is_fault(signo) ? SA_RESETHAND : 0;
+		/* SIGKILL, SIGSTOP, 32 and 33 are refused. */
+		sigaction(signo, &action, NULL);
+	}
 	for (int i = 0; i < children; i++)
 		if (fork() == 0)
 			break;
@@ -78,36 +111,52 @@ static int record(const char *dir, int children)
 		pause();
 }
 
-static void print_set(const char *name, const char *status)
+static void print_set(FILE *out, const char *name, const char *status)
 {
 	const char *line = strstr(status, name);
 	const char *end = line ? strchr(line, '\n') : NULL;
 
 	if (line && end)
-		printf("%.*s\n", (int)(end - line), line);
+		fprintf(out, "%.*s\n", (int)(end - line), line);
 }
 
-static int status(void)
+/* To FILE, if given, whole: written to FILE.new, then renamed. */
+static int status(const char *file)
 {
-	char buf[8192];
+	char buf[8192], fds[4096] = "", temp[4096];
 	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
 	long max = sysconf(_SC_OPEN_MAX);
+	size_t used = 0;
+	FILE *out = stdout;
 
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
-	print_set("SigBlk:", buf);
-	print_set("SigIgn:", buf);
-	printf("fds:");
+	/* Before FILE is opened, which would be one of them. */
 	for (long i = 0; i < max && i < 65536; i++)
-		if (fcntl((int)i, F_GETFD) != -1)
-			printf(" %ld", i);
-	printf("\npgid-is-pid: %s\n", getpgrp() == getpid() ? "yes" : "no");
+		if (fcntl((int)i, F_GETFD) != -1 && used < sizeof(fds))
+			used += (size_t)snprintf(fds + used, sizeof(fds) - used,
+						 " %ld", i);
+	if (file != NULL) {
+		snprintf(temp, sizeof(temp), "%s.new", file);
+		if ((out = fopen(temp, "we")) == NULL) {
+			perror(temp);
+			return 2;
+		}
+	}
+	print_set(out, "SigBlk:", buf);
+	print_set(out, "SigIgn:", buf);
+	fprintf(out, "fds:%s\n", fds);
+	fprintf(out, "pgid-is-pid: %s\n", getpgrp() == getpid() ? "yes" : "no");
 	if (isatty(STDIN_FILENO))
-		printf("terminal-foreground: %s\n",
-		       tcgetpgrp(STDIN_FILENO) == getpgrp() ? "yes" : "no");
+		fprintf(out, "terminal-foreground: %s\n",
+			tcgetpgrp(STDIN_FILENO) == getpgrp() ? "yes" : "no");
 	else
-		printf("terminal-foreground: no terminal\n");
+		fprintf(out, "terminal-foreground: no terminal\n");
+	if (file != NULL && (fclose(out) != 0 || rename(temp, file) == -1)) {
+		perror(file);
+		return 2;
+	}
 	return 0;
 }
 
@@ -125,13 +174,17 @@ static int apply_disposition(const char *spec)
 	snprintf(list, sizeof(list), "%s", strchr(spec, '=') + 1);
 	sigemptyset(&set);
 	for (rest = list; (name = strsep(&rest, ",")) != NULL;) {
-		int signo;
+		char *end;
+		int signo = (int)strtol(name, &end, 10);
 
-		for (signo = 1; signo < 32; signo++)
-			if (sigabbrev_np(signo) &&
-			    strcmp(sigabbrev_np(signo), name) == 0)
-				break;
-		if (signo == 32)
+		if (*end != '\0' || end == name)
+			for (signo = 1; signo < 32; signo++)
+				if (sigabbrev_np(signo) &&
+				    strcmp(sigabbrev_np(signo), name) == 0)
+					break;
+		/* glibc refuses its own 32 and 33. */
+		if (signo < 1 || signo >= NSIG ||
+		    (signo >= 32 && signo < SIGRTMIN))
 			return -1;
 		if (ignore)
 			signal(signo, SIG_IGN);
@@ -241,8 +294,8 @@ int main(int argc, char **argv)
 		ignore_stop = argc >= 5 && strcmp(argv[4], "ignore") == 0;
 		return record(argv[2], argc >= 4 ? atoi(argv[3]) : 0);
 	}
-	if (argc == 2 && strcmp(argv[1], "status") == 0)
-		return status();
+	if ((argc == 2 || argc == 3) && strcmp(argv[1], "status") == 0)
+		return status(argc == 3 ? argv[2] : NULL);
 	fprintf(stderr,
 		"usage: probe record DIR [CHILDREN] [ignore] | probe status\n");
 	return 2;
