@@ -17,6 +17,7 @@ enum signal_kind {
 	KIND_STOP,    /* SIGINT, SIGTERM: handed over, repeats filtered */
 	KIND_FORWARD, /* handed over, to be forwarded */
 	KIND_FAULT,   /* read and dropped when sent with kill(2) */
+	KIND_JOB,     /* job control: handed over, not forwarded as such */
 	KIND_OTHER,   /* never read: left to the kernel or to libev */
 };
 
@@ -77,13 +78,14 @@ static enum signal_kind kind_of(int signo)
 	 * write found no reader, which is no news for the workers, and it
 	 * would kill every one that keeps the default action. */
 	case SIGPIPE:
-	/* Job control (SPEC section 5) is another piece of work: until it
-	 * is done, these keep the disposition aiorun inherited, so they
-	 * stop it (or, as PID 1, nothing happens), as they always did. */
+		return KIND_OTHER;
+	/* Job control (SPEC section 5, terminal.h): aiorun stops its tasks'
+	 * groups, then itself. Blocked, SIGTTOU also lets aiorun write to
+	 * and take its terminal from the background. */
 	case SIGTSTP:
 	case SIGTTIN:
 	case SIGTTOU:
-		return KIND_OTHER;
+		return KIND_JOB;
 	default:
 		/* glibc's own: see signals_init. */
 		return reserved(signo) ? KIND_OTHER : KIND_FORWARD;
@@ -256,6 +258,7 @@ static void receive(const struct signalfd_siginfo *info, void *data)
 		last_stop.at = now;
 		break;
 	case KIND_FORWARD:
+	case KIND_JOB:
 		break;
 	case KIND_OTHER:
 		return;
