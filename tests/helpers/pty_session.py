@@ -21,6 +21,8 @@ import time
 
 PROMPT = "PROMPT$ "
 TIMEOUT = 10.0
+# Durations no other process has, so that each sleep is this run's own.
+SLEEPS = [str(10000000 + 3 * os.getpid() + i) for i in range(3)]
 
 
 class Session:
@@ -136,22 +138,22 @@ def status_is(session, status):
 def ctrl_z_then_fg(aiorun):
     """Ctrl-Z on PROGRAM gives the prompt back; fg, then Ctrl-C: 130."""
     s = Session()
-    s.command("%s -- sleep 1001" % aiorun)
-    sleeper = one_pid(["sleep", "1001"], s)
+    s.command("%s -- sleep %s" % (aiorun, SLEEPS[0]))
+    sleeper = one_pid(["sleep", SLEEPS[0]], s)
     s.send("\x1a")
     s.expect(r"Stopped")
     s.expect(re.escape(PROMPT))
     if state_of(sleeper) != "T":
         fail("PROGRAM is not stopped after Ctrl-Z", s)
     s.command("jobs")
-    s.expect(r"Stopped +%s -- sleep 1001" % re.escape(aiorun))
+    s.expect(r"Stopped +%s -- sleep %s" % (re.escape(aiorun), SLEEPS[0]))
     s.command("fg")
     wait_until("PROGRAM runs again", lambda: state_of(sleeper) == "S", s)
     wait_until("PROGRAM has the terminal again",
                lambda: foreground_group_is(sleeper), s)
     s.send("\x03")
     status_is(s, 130)
-    if pids_of(["sleep", "1001"]):
+    if pids_of(["sleep", SLEEPS[0]]):
         fail("PROGRAM is left running", s)
     s.close()
 
@@ -182,9 +184,10 @@ def background_then_fg(aiorun):
 def worker_set_ctrl_z(aiorun):
     """Ctrl-Z on a worker set stops the workers and aiorun; fg goes on."""
     s = Session()
-    s.command("%s -w a='exec sleep 1002' -w b='exec sleep 1003'" % aiorun)
-    a = one_pid(["sleep", "1002"], s)
-    b = one_pid(["sleep", "1003"], s)
+    s.command("%s -w a='exec sleep %s' -w b='exec sleep %s'"
+              % (aiorun, SLEEPS[1], SLEEPS[2]))
+    a = one_pid(["sleep", SLEEPS[1]], s)
+    b = one_pid(["sleep", SLEEPS[2]], s)
     s.send("\x1a")
     s.expect(r"Stopped")
     s.expect(re.escape(PROMPT))
@@ -197,7 +200,7 @@ def worker_set_ctrl_z(aiorun):
     s.expect(r"Stopping the loop \(received SIGINT\)")
     s.expect(r"Leaving\. Bye!")
     status_is(s, 0)
-    if pids_of(["sleep", "1002"]) or pids_of(["sleep", "1003"]):
+    if pids_of(["sleep", SLEEPS[1]]) or pids_of(["sleep", SLEEPS[2]]):
         fail("a worker is left running", s)
     s.close()
 
