@@ -101,11 +101,18 @@ static const char *origin_section(const char *name)
 static struct worker *section_worker(struct ini_state *st, const char *name)
 {
 	struct settings *s = st->s;
+	struct worker *procfile_worker = settings_find_worker(s, name);
+	char header[512];
 
 	if (st->section_index < s->worker_count &&
 	    strcmp(s->workers[st->section_index].name, name) == 0)
 		return &s->workers[st->section_index];
-	char header[512];
+	/* The Procfile's worker NAME, read first: the section adds keys
+	 * to it (SPEC section 11). */
+	if (procfile_worker != NULL && procfile_worker->procfile_index >= 0) {
+		st->section_index = (size_t)(procfile_worker - s->workers);
+		return procfile_worker;
+	}
 
 	/* Errors of the name belong to the section's header line. */
 	snprintf(header, sizeof(header), "%s:%d", st->path,
@@ -132,6 +139,14 @@ static int ini_handle(void *user, const char *section, const char *key,
 		return 0;
 	}
 	w = section_worker(st, section + sizeof(worker_prefix) - 1);
+	if (w != NULL && w->procfile_index >= 0 &&
+	    strcmp(key, "command") == 0) {
+		settings_fail(st->s,
+			      "%s: [%s] has a command, and so has the "
+			      "Procfile's worker at %s",
+			      origin, section, w->origin);
+		return 0;
+	}
 	return w != NULL && worker_set_key(st->s, w, key, value, origin) == 0;
 }
 
@@ -247,7 +262,9 @@ static int each_line(struct settings *s, const char *path,
 static int procfile_line(struct settings *s, char *line, const char *origin)
 {
 	char *colon = strchr(line, ':');
+	struct worker *w;
 	char *command;
+	int index = 0;
 
 	if (colon == NULL)
 		return settings_fail(s, "%s: expected 'NAME: COMMAND'", origin);
@@ -255,7 +272,13 @@ static int procfile_line(struct settings *s, char *line, const char *origin)
 	command = colon + 1 + strspn(colon + 1, " \t");
 	if (command[0] == '\0')
 		return settings_fail(s, "%s: %s has no command", origin, line);
-	return settings_add_worker(s, line, command, origin) ? 0 : -1;
+	for (size_t i = 0; i < s->worker_count; i++)
+		if (s->workers[i].procfile_index >= 0)
+			index++;
+	if ((w = settings_add_worker(s, line, command, origin)) == NULL)
+		return -1;
+	w->procfile_index = index;
+	return 0;
 }
 
 int conffile_read_procfile(struct settings *s, const char *path)

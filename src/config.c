@@ -1,25 +1,67 @@
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "conffile.h"
+#include "formation.h"
 #include "log.h"
 #include "options.h"
 
-/* The files named by the options, in a fixed order: the config file
- * (which may set --env-file), the Procfile, the env-file; then what can
- * only be checked once every worker is known. */
+/* With -f and no --env-file: the .env beside the Procfile, if there is
+ * one (SPEC section 11). */
+static int read_default_env(struct settings *s)
+{
+	const char *slash = strrchr(s->procfile, '/');
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%.*s.env",
+		 slash ? (int)(slash - s->procfile + 1) : 0, s->procfile);
+	if (lstat(path, &st) == -1 && errno == ENOENT)
+		return 0;
+	return conffile_read_env(s, settings_strdup(s, path));
+}
+
+/* The files named by the options, in a fixed order: the Procfile, then
+ * the config file (which may set --env-file, and add keys to the
+ * Procfile's workers), then the env-file. With the config file alone its
+ * workers come first, as they always did. */
 static int load_files(struct settings *s)
 {
+	bool procfile_first = s->procfile != NULL && s->config_file != NULL;
+
+	if (procfile_first && conffile_read_procfile(s, s->procfile) == -1)
+		return -1;
 	if (s->config_file != NULL &&
 	    conffile_read_ini(s, s->config_file) == -1)
 		return -1;
-	if (s->procfile != NULL && conffile_read_procfile(s, s->procfile) == -1)
+	if (!procfile_first && s->procfile != NULL &&
+	    conffile_read_procfile(s, s->procfile) == -1)
 		return -1;
-	if (s->env_file != NULL && conffile_read_env(s, s->env_file) == -1)
+	if (s->env_file != NULL && strcmp(s->env_file, "none") != 0)
+		return conffile_read_env(s, s->env_file);
+	if (s->env_file == NULL && s->procfile != NULL)
+		return read_default_env(s);
+	return 0;
+}
+
+/* Copies and ports, then what can only be checked once every worker is
+ * known. A --formation that names no worker is a usage error when it
+ * came from the command line or the environment. */
+static int finish_workers(struct settings *s, int *exit_status)
+{
+	if (formation_count(s) == -1) {
+		if (options_from_command_line(s, "formation"))
+			*exit_status = EXIT_USAGE;
 		return -1;
-	return worker_link_all(s);
+	}
+	if (formation_expand(s) == -1 || worker_link_all(s) == -1)
+		return -1;
+	return 0;
 }
 
 int config_load(struct settings *s, int argc, char **argv, int *exit_status)
@@ -43,11 +85,12 @@ int config_load(struct settings *s, int argc, char **argv, int *exit_status)
 		log_errx("%s", s->error);
 		return -1;
 	}
-	if (load_files(s) == -1) {
+	*exit_status = EXIT_CONFIG;
+	if (load_files(s) == -1 || finish_workers(s, exit_status) == -1) {
 		log_errx("%s", s->error);
-		*exit_status = EXIT_CONFIG;
 		return -1;
 	}
+	*exit_status = EXIT_USAGE;
 	if (s->worker_count == 0) {
 		options_usage(stderr);
 		return -1;

@@ -8,9 +8,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json.h"
+
 static enum log_level threshold = LOG_LEVEL_INFO;
 static bool use_colour;
 static bool use_priority;
+static bool use_json;
+static struct json_clock json_clock;
 static log_writer *writer;
 static void *writer_data;
 
@@ -82,6 +86,44 @@ static const char *colour_of(enum log_level level)
 	}
 }
 
+static const char *level_name(enum log_level level)
+{
+	switch (level) {
+	case LOG_LEVEL_ERROR:
+		return "error";
+	case LOG_LEVEL_WARN:
+		return "warning";
+	case LOG_LEVEL_DEBUG:
+		return "debug";
+	default:
+		return "info";
+	}
+}
+
+/* {"time":"...","level":"info","msg":"..."} with its newline, from the
+ * message TEXT (LEN bytes), into LINE (SIZE bytes). Returns its length;
+ * a message too long for LINE is cut. */
+static size_t json_line(enum log_level level, const char *text, size_t len,
+			char *line, size_t size)
+{
+	size_t n = 0, room;
+
+	if (use_priority)
+		n = (size_t)snprintf(line, size, "<%d>", level);
+	n += (size_t)snprintf(line + n, size - n, "{\"time\":\"");
+	json_time(&json_clock, line + n);
+	n += JSON_TIME_LEN;
+	n += (size_t)snprintf(line + n, size - n,
+			      "\",\"level\":\"%s\",\"msg\":\"",
+			      level_name(level));
+	room = size - n - 4;
+	while (len > 0 && json_escaped_len(text, len) > room)
+		len = len > 64 ? len - 64 : 0;
+	n = (size_t)(json_escape(line + n, text, len) - line);
+	memcpy(line + n, "\"}\n", 3);
+	return n + 3;
+}
+
 /* Formats the whole line first and writes it with one write(2), so that a
  * line never interleaves with another writer's. */
 static void log_line(enum log_level level, int errnum, const char *fmt,
@@ -95,7 +137,7 @@ static void log_line(enum log_level level, int errnum, const char *fmt,
 		return;
 	if (use_priority)
 		len += (size_t)snprintf(line, sizeof(line), "<%d>", level);
-	if (use_colour)
+	if (use_colour && !use_json)
 		n = snprintf(line + len, sizeof(line) - len,
 			     "%saiorun:\033[0m ", colour_of(level));
 	else
@@ -108,11 +150,28 @@ static void log_line(enum log_level level, int errnum, const char *fmt,
 					strerror(errnum));
 	if (len > sizeof(line) - 2)
 		len = sizeof(line) - 2;
+	if (use_json) {
+		char json[sizeof(line) * 2 + 128];
+		size_t start = strlen("aiorun: ") + (use_priority ? 3 : 0);
+
+		len = json_line(level, line + start, len - start, json,
+				sizeof(json));
+		if (writer == NULL || writer(json, len, writer_data) != 0)
+			while (write(STDERR_FILENO, json, len) == -1 &&
+			       errno == EINTR)
+				;
+		return;
+	}
 	line[len++] = '\n';
 	if (writer != NULL && writer(line, len, writer_data) == 0)
 		return;
 	while (write(STDERR_FILENO, line, len) == -1 && errno == EINTR)
 		;
+}
+
+void log_set_json(bool json)
+{
+	use_json = json;
 }
 
 void log_set_writer(log_writer *write_line, void *data)

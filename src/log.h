@@ -7,6 +7,7 @@
 #define AIORUN_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Syslog priorities, so that the journal prefix is the level itself. */
@@ -27,6 +28,10 @@ void log_init(void);
  * shared output in the order they happened. NULL: direct again. */
 typedef int log_writer(const char *line, size_t len, void *data);
 void log_set_writer(log_writer *write_line, void *data);
+
+/* JSON: each line one object, {"time":...,"level":...,"msg":...}
+ * (SPEC section 12), without colour. */
+void log_set_json(bool json);
 
 /* Messages above LEVEL are dropped. */
 void log_set_level(enum log_level level);

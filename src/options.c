@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formation.h"
 #include "parse.h"
 
 #ifndef AIORUN_VERSION
@@ -185,6 +186,37 @@ static int set_timestamps(struct settings *s, const char *value)
 	return parse_bool(value, &s->output.timestamps);
 }
 
+static int set_log_format(struct settings *s, const char *value)
+{
+	if (strcmp(value, "text") != 0 && strcmp(value, "json") != 0)
+		return -1;
+	s->output.json = strcmp(value, "json") == 0;
+	/* Now, so that the errors found later in the loading are JSON too. */
+	log_set_json(s->output.json);
+	return 0;
+}
+
+static int set_port(struct settings *s, const char *value)
+{
+	const char *errstr;
+
+	s->port_base = (int)strtonum(value, 1, 65535, &errstr);
+	return errstr == NULL ? 0 : -1;
+}
+
+/* Checked here item by item; the names once every worker is known
+ * (formation.c). */
+static int set_formation(struct settings *s, const char *value)
+{
+	s->formation = value;
+	return formation_check(value);
+}
+
+static int set_tty(struct settings *s, const char *value)
+{
+	return parse_bool(value, &s->tty);
+}
+
 static int set_listen_fds(struct settings *s, const char *value)
 {
 	s->listen_worker = value;
@@ -288,6 +320,13 @@ static const struct option_def options[] = {
 	 "value (auto, always, never)", set_color},
 	{"timestamps", KEY_LONG_ONLY + 12, false, FROM_ALL, "boolean",
 	 set_timestamps},
+	{"log-format", KEY_LONG_ONLY + 14, true, FROM_ALL, "value (text, json)",
+	 set_log_format},
+	{"port", KEY_LONG_ONLY + 15, true, FROM_ALL, "port (1-65535)",
+	 set_port},
+	{"formation", 'm', true, FROM_ALL,
+	 "formation (NAME=N[,NAME=N]..., N from 0 to 1000)", set_formation},
+	{"tty", KEY_LONG_ONLY + 16, false, FROM_ALL, "boolean", set_tty},
 	{"listen-fds", KEY_LONG_ONLY + 13, true, FROM_ALL, "worker name",
 	 set_listen_fds},
 	{"executor-workers", 'x', true, FROM_ALL, "thread count (1-64)",
@@ -323,6 +362,11 @@ static const char usage_text[] =
 	"  -c, --config FILE         read settings and workers from an INI file\n"
 	"  -f, --procfile FILE       read workers from a Procfile\n"
 	"      --env-file FILE       add KEY=VALUE lines to every worker's environment\n"
+	"                            (with -f: .env beside the Procfile; none: no file)\n"
+	"      --port BASE           PORT of the Procfile's first worker (5000)\n"
+	"  -m, --formation NAME=N[,NAME=N]...\n"
+	"                            run N copies of a worker (all=N: of each)\n"
+	"      --tty                 give every worker a pseudo-terminal\n"
 	"  -t, --grace DURATION      time between the stop signal and SIGKILL (10s)\n"
 	"      --wait-timeout DURATION\n"
 	"                            bound on waiting for shutdown-waits-for workers (0: none)\n"
@@ -336,6 +380,7 @@ static const char usage_text[] =
 	"      --prefix WHEN         auto, always or never: name each captured line\n"
 	"      --color WHEN          auto, always or never: colour the names\n"
 	"      --timestamps          put the time on each captured line\n"
+	"      --log-format FORMAT   text or json: how every line is written\n"
 	"      --listen-fds NAME     the worker given systemd's sockets (main)\n"
 	"  -x, --executor-workers N  threads of the helper pool (online CPUs, at most 16)\n"
 	"      --backend NAME        auto, select, poll, epoll or io_uring\n"

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "lines.h"
 #include "log.h"
 
@@ -63,7 +64,8 @@ struct stream {
 	int prefix_index;
 	int dest;         /* 1 or 2 */
 	struct sink *log; /* the worker's log file, or NULL */
-	char *prefix;     /* "name   | ", coloured, or empty */
+	char *prefix;     /* "name   | ", coloured, or empty; in JSON
+			     "\",\"worker\":\"name\",...\"line\":\"" */
 	size_t prefix_len;
 	struct ev_io watcher;
 	struct line_buffer pending; /* read, not yet cut into lines */
@@ -90,6 +92,7 @@ struct output {
 	void *closed_data;
 	char stamp[32];
 	time_t stamp_second;
+	struct json_clock clock;
 };
 
 static const char *const colours[] = {
@@ -405,6 +408,35 @@ static size_t timestamp(struct output *out, char *buf, size_t size)
 				now.tv_nsec / 1000000);
 }
 
+/* {"time":"...","worker":"web","stream":"stdout","line":"..."} */
+static void emit_json(struct stream *s, const char *text, size_t len)
+{
+	static const char head[] = "{\"time\":\"", tail[] = "\"}\n";
+	struct output *out = s->out;
+	size_t escaped = json_escaped_len(text, len);
+	char *dest = reserve(out, &out->std[s->dest],
+			     sizeof(head) - 1 + JSON_TIME_LEN + s->prefix_len +
+				     escaped + sizeof(tail) - 1);
+
+	if (dest == NULL) {
+		log_warn("output of %s: a line lost", s->w->name);
+		return;
+	}
+	memcpy(dest, head, sizeof(head) - 1);
+	dest += sizeof(head) - 1;
+	json_time(&out->clock, dest);
+	dest += JSON_TIME_LEN;
+	memcpy(dest, s->prefix, s->prefix_len);
+	dest = json_escape(dest + s->prefix_len, text, len);
+	memcpy(dest, tail, sizeof(tail) - 1);
+
+	/* The log file has the worker's lines alone, as they were. */
+	if (s->log != NULL && (dest = reserve(out, s->log, len + 1)) != NULL) {
+		memcpy(dest, text, len);
+		dest[len] = '\n';
+	}
+}
+
 /* Queues one line (LEN bytes, no newline) of stream S. */
 static void emit(struct stream *s, const char *text, size_t len)
 {
@@ -413,6 +445,10 @@ static void emit(struct stream *s, const char *text, size_t len)
 	size_t stamp_len = 0;
 	char *dest;
 
+	if (out->options.json) {
+		emit_json(s, text, len);
+		return;
+	}
 	if (out->options.timestamps)
 		stamp_len = timestamp(out, stamp, sizeof(stamp));
 	dest = reserve(out, &out->std[s->dest],
@@ -522,7 +558,11 @@ static int open_stream(struct output *out, const struct worker *w, int dest,
 	s->log = out->logs[w - out->workers];
 	/* A worker's colour is its place in the table: stable for a run. */
 	s->prefix_index = (int)(w - out->workers);
-	if (out->prefix && out->colour[dest])
+	if (out->options.json)
+		asprintf(&s->prefix,
+			 "\",\"worker\":\"%s\",\"stream\":\"%s\",\"line\":\"",
+			 w->name, dest == 1 ? "stdout" : "stderr");
+	else if (out->prefix && out->colour[dest])
 		asprintf(&s->prefix, "%s%-*s |\033[0m ",
 			 colours[s->prefix_index % COLOUR_COUNT], out->width,
 			 w->name);

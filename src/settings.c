@@ -16,6 +16,7 @@ void settings_init(struct settings *s)
 				    : cpus > 16 ? 16
 						: (int)cpus,
 		.stop_on = STOP_ON_FAILURE,
+		.port_base = 5000,
 		.log_level = LOG_LEVEL_INFO,
 	};
 	for (int code = 0; code < 256; code++)

@@ -39,10 +39,11 @@ struct output_options {
 	enum output_mode prefix; /* auto: prefix what is captured */
 	enum output_mode colour; /* auto: on a terminal */
 	bool timestamps;
+	bool json; /* --log-format json (SPEC section 12) */
 };
 
 /* Room for every option of the table in options.c. */
-#define OPTION_SLOTS 32
+#define OPTION_SLOTS 40
 
 struct settings {
 	double grace;        /* seconds from stop signal to SIGKILL */
@@ -60,7 +61,10 @@ struct settings {
 	const char *pidfile;  /* or NULL */
 	const char *config_file;
 	const char *procfile;
-	const char *env_file;
+	const char *env_file;  /* "none": no .env beside the Procfile */
+	int port_base;         /* --port: PORT of the Procfile's first worker */
+	const char *formation; /* -m "NAME=N[,NAME=N]...", or NULL */
+	bool tty;              /* --tty: every worker gets a terminal */
 	const char *listen_worker; /* gets LISTEN_FDS; NULL: main */
 	enum log_level log_level;
 	bool check;

@@ -84,7 +84,7 @@ static char *format_var(const char *fmt, ...)
 	return n == -1 ? NULL : var;
 }
 
-/* The environment's own entries: AIORUN_WORKER_NAME, NOTIFY_SOCKET for
+/* The environment's own entries: AIORUN_WORKER_NAME, PORT, NOTIFY_SOCKET for
  * "ready = notify", and the LISTEN_* of the sockets passed on, with room
  * in LISTEN_PID for the digits of the pid that the child writes. */
 static int build_environment(struct task *t)
@@ -94,6 +94,9 @@ static int build_environment(struct task *t)
 	int n = 0;
 
 	if ((vars[n++] = format_var("AIORUN_WORKER_NAME=%s", w->name)) == NULL)
+		return -1;
+	/* Last of the layers: nothing overrides a Procfile's PORT. */
+	if (w->port > 0 && (vars[n++] = format_var("PORT=%d", w->port)) == NULL)
 		return -1;
 	if (t->listen_fds > 0) {
 		if ((vars[n++] = format_var("LISTEN_FDS=%d", t->listen_fds)) ==

@@ -59,7 +59,7 @@ struct task {
 	struct spawn_plan plan;   /* built before the first start */
 	struct spawn_child child; /* between task_fork and task_await */
 	char **envp;              /* its whole environment */
-	char *vars[5];            /* the entries of its own in envp (task.c) */
+	char *vars[7];            /* the entries of its own in envp (task.c) */
 	int listen_fds; /* sockets at 3.. passed on (LISTEN_FDS), or 0 */
 	const char *listen_names;
 

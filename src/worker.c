@@ -22,6 +22,8 @@ void worker_init(struct worker *w, const char *name, const char *origin)
 		.restart_max_delay = 30,
 		.log_max_size = 10 * 1024 * 1024,
 		.log_keep = 5,
+		.copies = 1,
+		.procfile_index = -1,
 		.origin = origin,
 	};
 }
@@ -203,6 +205,21 @@ static int set_log_keep(struct settings *s, struct worker *w, const char *value)
 	return errstr == NULL ? 0 : -1;
 }
 
+static int set_copies(struct settings *s, struct worker *w, const char *value)
+{
+	const char *errstr;
+
+	(void)s;
+	w->copies = (int)strtonum(value, 0, WORKER_COPIES_MAX, &errstr);
+	return errstr == NULL ? 0 : -1;
+}
+
+static int set_tty(struct settings *s, struct worker *w, const char *value)
+{
+	(void)s;
+	return parse_bool(value, &w->tty);
+}
+
 /* A numeric IPv4 or IPv6 address. */
 static bool valid_address(const char *host)
 {
@@ -310,6 +327,8 @@ static const struct worker_key {
 	{"log-file", "file name", set_log_file},
 	{"log-max-size", "size (bytes, or with K, M or G)", set_log_max_size},
 	{"log-keep", "count (0-1000)", set_log_keep},
+	{"copies", "count (0-1000)", set_copies},
+	{"tty", "boolean", set_tty},
 };
 
 int worker_set_key(struct settings *s, struct worker *w, const char *key,

@@ -59,7 +59,14 @@ struct worker {
 	const char *log_file;   /* a copy of its output, or NULL */
 	long long log_max_size; /* rotated before it grows past this */
 	int log_keep;           /* old files kept */
+	int copies;             /* copies = N: how many run; 1 by default */
+	bool tty;               /* its 0, 1 and 2 are a pseudo-terminal */
+	int procfile_index;     /* its line among the Procfile's, or -1 */
+	int port;               /* PORT in its environment, or 0 for none */
 };
+
+/* copies = N and -m NAME=N go up to this. */
+#define WORKER_COPIES_MAX 1000
 
 /* W with every default, named NAME, declared at ORIGIN. */
 void worker_init(struct worker *w, const char *name, const char *origin);
