@@ -61,6 +61,10 @@ static int finish_workers(struct settings *s, int *exit_status)
 	}
 	if (formation_expand(s) == -1 || worker_link_all(s) == -1)
 		return -1;
+	/* PROGRAM keeps aiorun's own terminal, if any. */
+	for (size_t i = 0; i < s->worker_count; i++)
+		if (s->tty && !s->workers[i].is_main)
+			s->workers[i].tty = true;
 	return 0;
 }
 

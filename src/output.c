@@ -15,6 +15,7 @@
 #include "json.h"
 #include "lines.h"
 #include "log.h"
+#include "pty.h"
 
 /* PIPE_BUF: a write of at most this much to a pipe is atomic, so no
  * write carries more than this of whole lines (unless one line is
@@ -63,6 +64,7 @@ struct stream {
 	const struct worker *w;
 	int prefix_index;
 	int dest;         /* 1 or 2 */
+	bool tty;         /* the master of the worker's terminal */
 	struct sink *log; /* the worker's log file, or NULL */
 	char *prefix;     /* "name   | ", coloured, or empty; in JSON
 			     "\",\"worker\":\"name\",...\"line\":\"" */
@@ -503,6 +505,10 @@ static ssize_t read_some(struct stream *s)
 	do
 		n = read(s->watcher.fd, room, READ_SIZE);
 	while (n == -1 && errno == EINTR);
+	/* A terminal's master reads EIO once no process holds the slave:
+	 * the end of the stream, after everything written to it. */
+	if (n == -1 && errno == EIO && s->tty)
+		n = 0;
 	if (n > 0) {
 		s->pending.len += (size_t)n;
 		lines_cut(&s->pending, emit_line, s);
@@ -538,23 +544,34 @@ static void set_reading(struct output *out, bool on)
 	}
 }
 
+/* The read end of a new pipe, or of a new terminal, in FDS[0]; its
+ * other end in FDS[1]. */
+static int open_ends(bool tty, int fds[2])
+{
+	if (tty)
+		return pty_open(&fds[0], &fds[1]);
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		return -1;
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	/* A larger pipe lets a fast writer run longer between wake-ups of
+	 * aiorun; what the kernel refuses (pipe-max-size) is no matter. */
+	fcntl(fds[0], F_SETPIPE_SZ, PIPE_SIZE);
+	return 0;
+}
+
 static int open_stream(struct output *out, const struct worker *w, int dest,
-		       int *write_end)
+		       bool tty, int *write_end)
 {
 	struct stream *s = calloc(1, sizeof(*s));
 	int fds[2];
 
 	if (s == NULL)
 		return -1;
-	if (pipe2(fds, O_CLOEXEC) == -1) {
+	if (open_ends(tty, fds) == -1) {
 		free(s);
 		return -1;
 	}
-	fcntl(fds[0], F_SETFL, O_NONBLOCK);
-	/* A larger pipe lets a fast writer run longer between wake-ups of
-	 * aiorun; what the kernel refuses (pipe-max-size) is no matter. */
-	fcntl(fds[0], F_SETPIPE_SZ, PIPE_SIZE);
-	*s = (struct stream){.out = out, .w = w, .dest = dest};
+	*s = (struct stream){.out = out, .w = w, .dest = dest, .tty = tty};
 	s->log = out->logs[w - out->workers];
 	/* A worker's colour is its place in the table: stable for a run. */
 	s->prefix_index = (int)(w - out->workers);
@@ -589,13 +606,24 @@ static int open_stream(struct output *out, const struct worker *w, int dest,
 
 int output_attach(struct output *out, const struct worker *w, int fds[2])
 {
-	if (open_stream(out, w, 1, &fds[0]) == -1)
+	if (w->tty) {
+		fds[1] = -1;
+		return open_stream(out, w, 1, true, &fds[0]);
+	}
+	if (open_stream(out, w, 1, false, &fds[0]) == -1)
 		return -1;
-	if (open_stream(out, w, 2, &fds[1]) == -1) {
+	if (open_stream(out, w, 2, false, &fds[1]) == -1) {
 		close(fds[0]);
 		return -1;
 	}
 	return 0;
+}
+
+void output_resize(struct output *out)
+{
+	for (struct stream *s = out->streams; s != NULL; s = s->next)
+		if (s->tty)
+			pty_follow_size(s->watcher.fd);
 }
 
 void output_on_closed(struct output *out, void (*closed)(int fd, void *data),

@@ -30,9 +30,14 @@ struct output *output_create(struct ev_loop *loop, struct pool *pool,
 
 /* Before W is spawned: makes its two pipes and starts reading them. FDS
  * receives the write ends, for the child's descriptors 1 and 2; the
- * caller closes them once the child has them. Returns 0 or -1 with errno
- * set. */
+ * caller closes them once the child has them. For a worker with "tty",
+ * one terminal instead: FDS[0] is its slave, for 0, 1 and 2 (standard
+ * error joins standard output), and FDS[1] is -1. Returns 0 or -1 with
+ * errno set. */
 int output_attach(struct output *out, const struct worker *w, int fds[2]);
+
+/* SIGWINCH: every worker's terminal takes the size of aiorun's. */
+void output_resize(struct output *out);
 
 /* Reads what W has written so far, before its end is logged: a worker's
  * last words come before the lines about it. Ends the streams whose

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -211,7 +212,12 @@ static _Noreturn void child_exec(const struct spawn_plan *p, int error_fd)
 	sigset_t none;
 	int null_fd;
 
-	setpgid(0, 0);
+	/* A terminal of its own needs a session of its own, of which it is
+	 * the controlling terminal. */
+	if (p->tty && (setsid() == -1 || ioctl(p->tty_fd, TIOCSCTTY, 0) == -1))
+		child_fail_to(error_fd, STEP_EXEC);
+	if (!p->tty)
+		setpgid(0, 0);
 	/* With SIGTTOU blocked, a background process may take the terminal. */
 	if (p->take_terminal)
 		tcsetpgrp(STDIN_FILENO, getpid());
@@ -232,6 +238,10 @@ static _Noreturn void child_exec(const struct spawn_plan *p, int error_fd)
 		if (null_fd == -1 || dup2(null_fd, STDOUT_FILENO) == -1)
 			child_fail_to(error_fd, STEP_EXEC);
 	}
+	if (p->tty)
+		for (int fd = 0; fd <= 2; fd++)
+			if (dup2(p->tty_fd, fd) == -1)
+				child_fail_to(error_fd, STEP_EXEC);
 	child_error_fd = 3 + p->listen_fds;
 	if (error_fd != child_error_fd)
 		dup3(error_fd, child_error_fd, O_CLOEXEC);
@@ -290,8 +300,10 @@ static int fork_child(const struct spawn_plan *p, struct spawn_child *c)
 		return -1;
 	}
 
-	/* Also here, so that the group exists before anyone signals it. */
-	setpgid(pid, pid);
+	/* Also here, so that the group exists before anyone signals it; not
+	 * for a session leader-to-be, whose setsid a group would make fail. */
+	if (!p->tty)
+		setpgid(pid, pid);
 	c->pid = pid;
 	c->exec_fd = pipefd[0];
 	return 0;
@@ -355,8 +367,9 @@ int spawn_start(const struct spawn_plan *plan, struct spawn_child *child)
 	sigset_t defaults;
 
 	*child = (struct spawn_child){.exec_fd = -1};
+	/* posix_spawn cannot make a controlling terminal. */
 	if (!plan->set_uid && !plan->set_gid && plan->listen_fds == 0 &&
-	    signals_child_defaults(&defaults))
+	    !plan->tty && signals_child_defaults(&defaults))
 		return posix_spawn_child(plan, child);
 	return fork_child(plan, child);
 }

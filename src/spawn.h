@@ -27,6 +27,8 @@ struct spawn_plan {
 	bool take_terminal; /* its group becomes the terminal's foreground */
 	bool no_input;      /* its standard input is /dev/null */
 	int out_fd, err_fd; /* its descriptors 1 and 2; -1: aiorun's */
+	bool tty;           /* a session of its own, on the terminal... */
+	int tty_fd;         /* ...whose slave this is: its 0, 1 and 2 */
 	bool quiet;         /* its standard output goes to /dev/null */
 	int listen_fds;     /* sockets at 3.. passed on (LISTEN_FDS), or 0 */
 	char *listen_pid;   /* "LISTEN_PID=" in ENVP, with room for a pid

@@ -655,6 +655,10 @@ void supervisor_signal(int signo, void *data)
 	}
 	if (signo == SIGCONT)
 		terminal_resume(sup->tasks, sup->count);
+	/* The workers' terminals follow aiorun's (and their foreground
+	 * groups get SIGWINCH from the kernel, as well as forwarded). */
+	if (signo == SIGWINCH && sup->ctx.output != NULL)
+		output_resize(sup->ctx.output);
 	for (size_t i = 0; i < sup->count; i++) {
 		struct task *t = &sup->tasks[i];
 

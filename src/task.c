@@ -162,15 +162,16 @@ int task_fork(struct task *t)
 	if (t->ctx->output != NULL &&
 	    output_attach(t->ctx->output, t->def, capture) == -1)
 		return -1;
-	t->plan.out_fd = capture[0];
+	t->plan.tty = t->def->tty && capture[0] >= 0 && capture[1] < 0;
+	t->plan.tty_fd = t->plan.tty ? capture[0] : -1;
+	t->plan.out_fd = t->plan.tty ? -1 : capture[0];
 	t->plan.err_fd = capture[1];
 	result = spawn_start(&t->plan, &t->child);
 	/* The child has its own copies now, or none is coming. */
-	if (capture[0] >= 0) {
-		close(capture[0]);
-		close(capture[1]);
-	}
-	t->plan.out_fd = t->plan.err_fd = -1;
+	for (int i = 0; i < 2; i++)
+		if (capture[i] >= 0)
+			close(capture[i]);
+	t->plan.out_fd = t->plan.err_fd = t->plan.tty_fd = -1;
 	if (result == -1)
 		return -1;
 	t->pid = t->pgid = t->child.pid;
