@@ -1,6 +1,7 @@
 #include "json.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 /* What each byte becomes: as it is; a two-character escape; a \u00XX
@@ -41,6 +42,33 @@ static char short_escape(unsigned char c)
 	default:
 		return (char)c; /* '"' and '\\' */
 	}
+}
+
+/* How many bytes at the start of TEXT need no escape, eight at a time:
+ * a word has none of the bytes below 0x20, none from 0x7f up, and no '"'
+ * or '\\' when these bit tricks find no marked byte. Most log lines are
+ * plain ASCII throughout. */
+static size_t plain_prefix(const unsigned char *p, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = ones * 0x80;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w, quote, backslash, del;
+
+		memcpy(&w, p + i, 8);
+		quote = w ^ (ones * '"');
+		backslash = w ^ (ones * '\\');
+		del = w ^ (ones * 0x7f);
+		if (((w | ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
+		      ((backslash - ones) & ~backslash) |
+		      ((del - ones) & ~del)) &
+		     highs) != 0)
+			break;
+	}
+	while (i < len && plain(p[i]))
+		i++;
+	return i;
 }
 
 /* The length of the valid UTF-8 sequence at P (at most END - P bytes
@@ -87,6 +115,9 @@ size_t json_escaped_len(const char *text, size_t len)
 	while (p < end) {
 		size_t n;
 
+		p += plain_prefix(p, (size_t)(end - p));
+		if (p == end)
+			break;
 		switch (byte_class(*p)) {
 		case AS_IS:
 			p++;
@@ -122,8 +153,7 @@ char *json_escape(char *dest, const char *text, size_t len)
 		size_t n;
 
 		/* Plain text is copied in runs, not byte by byte. */
-		while (p < end && plain(*p))
-			p++;
+		p += plain_prefix(p, (size_t)(end - p));
 		memcpy(dest, run, (size_t)(p - run));
 		dest += p - run;
 		if (p == end)

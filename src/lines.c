@@ -6,7 +6,10 @@
 char *lines_room(struct line_buffer *b, size_t size)
 {
 	if (b->cap - b->len < size) {
-		size_t cap = b->len + size;
+		/* Doubling: a partial line left by each read must not cost a
+		 * realloc (and, at this size, an mremap) on the next. */
+		size_t cap =
+			b->cap * 2 > b->len + size ? b->cap * 2 : b->len + size;
 		char *grown = realloc(b->data, cap);
 
 		if (grown == NULL)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +31,8 @@
 /* Back-pressure: reading stops above HIGH bytes queued, resumes below LOW. */
 #define IN_FLIGHT_HIGH (1024 * 1024)
 #define IN_FLIGHT_LOW (256 * 1024)
+/* Written batches kept for reuse: what is in flight at the most. */
+#define SPARE_BATCHES (IN_FLIGHT_HIGH / BATCH_MAX + 4)
 
 /* Whole lines for one of aiorun's descriptors, cut into writes of at most
  * WRITE_MAX bytes (a longer line is a write of its own). */
@@ -52,6 +55,7 @@ struct sink {
 	struct pool_lane *lane; /* its own, or one it shares (see same_file) */
 	struct batch *open;     /* being filled */
 	int fd;
+	bool may_block;     /* a pipe, socket or terminal: may stall */
 	atomic_bool broken; /* aiorun's 1 or 2 has no reader any more */
 	/* A log file: */
 	const char *path;
@@ -95,6 +99,9 @@ struct output {
 	char stamp[32];
 	time_t stamp_second;
 	struct json_clock clock;
+	char read_time[JSON_TIME_LEN]; /* when the lines being cut were read */
+	struct batch *spare[SPARE_BATCHES]; /* written, kept for reuse */
+	int spare_count;
 };
 
 static const char *const colours[] = {
@@ -118,6 +125,20 @@ static bool same_file(int a, int b)
 
 	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
 	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Whether a write to FD can wait for a reader: all but regular files and
+ * /dev/null. */
+static bool may_block(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return true;
+	if (S_ISREG(st.st_mode))
+		return false;
+	return !(S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
+		 minor(st.st_rdev) == 3);
 }
 
 static bool mode_on(enum output_mode mode, bool automatic)
@@ -148,6 +169,8 @@ struct output *output_create(struct ev_loop *loop, struct pool *pool,
 	out->std[1].fd = 1;
 	out->std[2].fd = 2;
 	out->std[1].lane = &out->std[1].own_lane;
+	out->std[1].may_block = may_block(1);
+	out->std[2].may_block = may_block(2);
 	/* One file behind both (2>&1): one lane, so that its lines keep the
 	 * order they were read in, aiorun's own included. */
 	out->std[2].lane =
@@ -210,7 +233,8 @@ size_t output_in_flight(const struct output *out)
  * poll, so that a non-blocking output loses nothing and a stalled one
  * can be given up (output_abandon). Returns 0, or the error that ended
  * the writing. */
-static int write_all(struct output *out, int fd, const char *data, size_t len)
+static int write_all(struct output *out, int fd, bool may_block,
+		     const char *data, size_t len)
 {
 	size_t done = 0;
 
@@ -218,9 +242,15 @@ static int write_all(struct output *out, int fd, const char *data, size_t len)
 		struct pollfd room = {.fd = fd, .events = POLLOUT};
 		ssize_t n;
 
-		if (poll(&room, 1, 100) == 0)
+		/* A file or /dev/null never keeps a write waiting: no poll,
+		 * which would double the system calls of a fast output. */
+		if (may_block && poll(&room, 1, 100) == 0)
 			continue;
 		n = write(fd, data + done, len - done);
+		if (n == -1 && errno == EAGAIN && !may_block) {
+			poll(&room, 1, 100);
+			continue;
+		}
 		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n == -1)
@@ -283,7 +313,7 @@ static void write_log(struct output *out, struct sink *log, const char *data,
 			rotate(log);
 			continue;
 		}
-		write_all(out, log->fd, data + start, end - start);
+		write_all(out, log->fd, false, data + start, end - start);
 		log->size += (long long)(end - start);
 		start = end;
 	}
@@ -309,8 +339,8 @@ static void write_batch(struct pool_job *job)
 
 		if (atomic_load(&sink->broken))
 			return;
-		if (write_all(b->out, sink->fd, b->data + start, end - start) ==
-		    EPIPE)
+		if (write_all(b->out, sink->fd, sink->may_block,
+			      b->data + start, end - start) == EPIPE)
 			atomic_store(&sink->broken, true);
 		start = end;
 	}
@@ -318,13 +348,24 @@ static void write_batch(struct pool_job *job)
 
 static void set_reading(struct output *out, bool on);
 
+/* A written batch of the usual size is kept for the next one: a fresh
+ * 64 KiB from malloc costs page faults each time. */
+static void recycle(struct output *out, struct batch *b)
+{
+	if (b->cap != BATCH_MAX || out->spare_count == SPARE_BATCHES) {
+		free(b);
+		return;
+	}
+	out->spare[out->spare_count++] = b;
+}
+
 static void batch_done(struct pool_job *job)
 {
 	struct batch *b = (struct batch *)job;
 	struct output *out = b->out;
 
 	out->in_flight -= b->len;
-	free(b);
+	recycle(out, b);
 	if (out->paused && out->in_flight < IN_FLIGHT_LOW)
 		set_reading(out, true);
 	for (int fd = 1; fd <= 2; fd++) {
@@ -373,7 +414,9 @@ static char *reserve(struct output *out, struct sink *sink, size_t len)
 	if (b == NULL) {
 		size_t cap = len > BATCH_MAX ? len : BATCH_MAX;
 
-		if ((b = malloc(sizeof(*b) + cap)) == NULL)
+		if (cap == BATCH_MAX && out->spare_count > 0)
+			b = out->spare[--out->spare_count];
+		else if ((b = malloc(sizeof(*b) + cap)) == NULL)
 			return NULL;
 		b->out = out;
 		b->sink = sink;
@@ -426,10 +469,14 @@ static void emit_json(struct stream *s, const char *text, size_t len)
 	}
 	memcpy(dest, head, sizeof(head) - 1);
 	dest += sizeof(head) - 1;
-	json_time(&out->clock, dest);
+	memcpy(dest, out->read_time, JSON_TIME_LEN);
 	dest += JSON_TIME_LEN;
 	memcpy(dest, s->prefix, s->prefix_len);
-	dest = json_escape(dest + s->prefix_len, text, len);
+	if (escaped == len)
+		memcpy(dest + s->prefix_len, text, len);
+	else
+		json_escape(dest + s->prefix_len, text, len);
+	dest += s->prefix_len + escaped;
 	memcpy(dest, tail, sizeof(tail) - 1);
 
 	/* The log file has the worker's lines alone, as they were. */
@@ -510,6 +557,9 @@ static ssize_t read_some(struct stream *s)
 	if (n == -1 && errno == EIO && s->tty)
 		n = 0;
 	if (n > 0) {
+		/* The lines of one read arrived together: one clock reading. */
+		if (s->out->options.json)
+			json_time(&s->out->clock, s->out->read_time);
 		s->pending.len += (size_t)n;
 		lines_cut(&s->pending, emit_line, s);
 	}
@@ -706,6 +756,8 @@ void output_destroy(struct output *out)
 		close_stream(out->streams);
 	for (int fd = 1; fd <= 2; fd++)
 		free(out->std[fd].open);
+	while (out->spare_count > 0)
+		free(out->spare[--out->spare_count]);
 	for (size_t i = 0; i < out->worker_count; i++) {
 		if (out->logs[i] == NULL)
 			continue;
