@@ -44,26 +44,25 @@ static char short_escape(unsigned char c)
 	}
 }
 
-/* How many bytes at the start of TEXT need no escape, eight at a time:
- * a word has none of the bytes below 0x20, none from 0x7f up, and no '"'
- * or '\\' when these bit tricks find no marked byte. Most log lines are
- * plain ASCII throughout. */
+/* How many bytes at the start of TEXT need no escape, sixteen at a time
+ * (GCC's vector extension: SSE2 on x86-64, NEON on arm64): none below
+ * 0x20, none from 0x7f up, no '"' and no '\\'. Most log lines are plain
+ * ASCII throughout. */
+typedef unsigned char bytes16 __attribute__((vector_size(16)));
+typedef uint64_t words2 __attribute__((vector_size(16)));
+
 static size_t plain_prefix(const unsigned char *p, size_t len)
 {
-	const uint64_t ones = 0x0101010101010101ull, highs = ones * 0x80;
 	size_t i = 0;
 
-	for (; i + 8 <= len; i += 8) {
-		uint64_t w, quote, backslash, del;
+	for (; i + 16 <= len; i += 16) {
+		bytes16 v;
+		words2 bad;
 
-		memcpy(&w, p + i, 8);
-		quote = w ^ (ones * '"');
-		backslash = w ^ (ones * '\\');
-		del = w ^ (ones * 0x7f);
-		if (((w | ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
-		      ((backslash - ones) & ~backslash) |
-		      ((del - ones) & ~del)) &
-		     highs) != 0)
+		memcpy(&v, p + i, 16);
+		bad = (words2)((v < 0x20) | (v >= 0x7f) | (v == '"') |
+			       (v == '\\'));
+		if ((bad[0] | bad[1]) != 0)
 			break;
 	}
 	while (i < len && plain(p[i]))

@@ -20,39 +20,55 @@ char *lines_room(struct line_buffer *b, size_t size)
 	return b->data + b->len;
 }
 
-void lines_cut(struct line_buffer *b, line_handler *emit, void *data)
+bool lines_next(struct line_buffer *b, size_t *pos, const char **text,
+		size_t *len)
 {
-	size_t start = 0;
+	size_t start = *pos;
+	char *newline;
 
 	/* A newline right after a cut ends the line that was cut: no empty
 	 * line for it. */
-	if (b->cut && b->len > 0 && b->data[0] == '\n')
-		start = 1;
-	b->cut = false;
-
-	for (;;) {
-		char *newline = memchr(b->data + start, '\n', b->len - start);
-		size_t len;
-
-		if (newline == NULL) {
-			if (b->len - start < LINE_MAX_BYTES)
-				break;
-			len = LINE_MAX_BYTES;
-			emit(b->data + start, len, data);
-			start += len;
-			b->cut = start == b->len;
-			continue;
-		}
-		len = (size_t)(newline - (b->data + start));
-		if (len > LINE_MAX_BYTES)
-			len = LINE_MAX_BYTES;
-		emit(b->data + start, len, data);
-		start += len;
-		if (b->data[start] == '\n')
-			start++;
+	if (start == 0 && b->cut) {
+		b->cut = false;
+		if (b->len > 0 && b->data[0] == '\n')
+			start = 1;
 	}
-	memmove(b->data, b->data + start, b->len - start);
-	b->len -= start;
+	newline = memchr(b->data + start, '\n', b->len - start);
+	*text = b->data + start;
+	if (newline == NULL) {
+		if (b->len - start < LINE_MAX_BYTES) {
+			*pos = start;
+			return false;
+		}
+		*len = LINE_MAX_BYTES;
+		*pos = start + LINE_MAX_BYTES;
+		b->cut = *pos == b->len;
+		return true;
+	}
+	*len = (size_t)(newline - *text);
+	if (*len > LINE_MAX_BYTES)
+		*len = LINE_MAX_BYTES;
+	start += *len;
+	if (b->data[start] == '\n')
+		start++;
+	*pos = start;
+	return true;
+}
+
+void lines_consume(struct line_buffer *b, size_t pos)
+{
+	memmove(b->data, b->data + pos, b->len - pos);
+	b->len -= pos;
+}
+
+void lines_cut(struct line_buffer *b, line_handler *emit, void *data)
+{
+	size_t pos = 0, len;
+	const char *text;
+
+	while (lines_next(b, &pos, &text, &len))
+		emit(text, len, data);
+	lines_consume(b, pos);
 }
 
 void lines_flush(struct line_buffer *b, line_handler *emit, void *data)

@@ -28,6 +28,15 @@ char *lines_room(struct line_buffer *b, size_t size);
  * unless it has reached LINE_MAX_BYTES. */
 void lines_cut(struct line_buffer *b, line_handler *emit, void *data);
 
+/* The same, one line at a time, for a caller that would rather not be
+ * called back for each: the next whole line from *POS (0 at first) is
+ * set in *TEXT and *LEN, and *POS moves past it. Returns false when no
+ * whole line is left; then lines_consume(B, *POS) drops what was handed
+ * on. */
+bool lines_next(struct line_buffer *b, size_t *pos, const char **text,
+		size_t *len);
+void lines_consume(struct line_buffer *b, size_t pos);
+
 /* The stream ended: hands on what is left as a last line, if anything. */
 void lines_flush(struct line_buffer *b, line_handler *emit, void *data);
 

@@ -1,0 +1,87 @@
+/* Unit tests for the JSON string encoder (SPEC section 12): escapes,
+ * invalid UTF-8 as U+FFFD, and plain text at every offset of the
+ * sixteen-byte scan. */
+#include <string.h>
+
+#include "check.h"
+#include "json.h"
+
+/* TEXT (LEN bytes) escaped equals WANT, and its length was foretold. */
+static int escapes_to(const char *text, size_t len, const char *want)
+{
+	char out[1024];
+	size_t n = json_escaped_len(text, len);
+	char *end = json_escape(out, text, len);
+
+	return (size_t)(end - out) == n && n == strlen(want) &&
+	       memcmp(out, want, n) == 0;
+}
+
+#define ESCAPES(text, want) CHECK(escapes_to(text, sizeof(text) - 1, want))
+
+static void test_escapes(void)
+{
+	ESCAPES("plain", "plain");
+	ESCAPES("", "");
+	ESCAPES("tab\there", "tab\\there");
+	ESCAPES("a \"quote\" and \\", "a \\\"quote\\\" and \\\\");
+	ESCAPES("\b\f\n\r", "\\b\\f\\n\\r");
+	ESCAPES("\x1b[31m", "\\u001b[31m");
+	ESCAPES("\x01\x1f\x7f", "\\u0001\\u001f\\u007f");
+	ESCAPES("nul\0byte", "nul\\u0000byte");
+}
+
+static void test_utf8(void)
+{
+	/* Valid sequences pass as they are. */
+	ESCAPES("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	/* A lone continuation byte, a byte that never starts one. */
+	ESCAPES("a\x80z", "a\xef\xbf\xbdz");
+	ESCAPES("\xff", "\xef\xbf\xbd");
+	/* Overlong, a surrogate, past U+10FFFF: each byte replaced. */
+	ESCAPES("\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd");
+	ESCAPES("\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	ESCAPES("\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+				    "\xef\xbf\xbd");
+	/* Cut short by the end of the line. */
+	ESCAPES("end\xe2\x82", "end\xef\xbf\xbd\xef\xbf\xbd");
+}
+
+/* One byte that needs an escape, at each place of a long plain line: the
+ * sixteen-byte scan must stop for it wherever it is. */
+static void test_every_offset(void)
+{
+	char text[80], want[96];
+
+	for (size_t at = 0; at < sizeof(text); at++) {
+		memset(text, 'x', sizeof(text));
+		text[at] = '"';
+		memcpy(want, text, at);
+		want[at] = '\\';
+		memcpy(want + at + 1, text + at, sizeof(text) - at);
+		want[sizeof(text) + 1] = '\0';
+		CHECK(escapes_to(text, sizeof(text), want));
+	}
+}
+
+static void test_time(void)
+{
+	struct json_clock clock = {0};
+	char buf[JSON_TIME_LEN + 1] = {0};
+
+	json_time(&clock, buf);
+	CHECK(strlen(buf) == JSON_TIME_LEN);
+	CHECK(buf[4] == '-' && buf[7] == '-' && buf[10] == 'T');
+	CHECK(buf[13] == ':' && buf[16] == ':' && buf[19] == '.');
+	CHECK(buf[23] == 'Z');
+}
+
+int main(void)
+{
+	test_escapes();
+	test_utf8();
+	test_every_offset();
+	test_time();
+	return check_summary();
+}
