@@ -46,6 +46,23 @@ START='touch "$T/started"'
 	AIORUN_WAIT_TIMEOUT=forever expect 64 "aiorun: AIORUN_WAIT_TIMEOUT: invalid duration 'forever'" -w "a=$START"
 }
 
+@test "numbers take digits alone: no blank or sign before a signal or a count" {
+	expect 64 "aiorun: --stop-signal: invalid signal ' 15'" --stop-signal " 15" -w "a=$START"
+	expect 64 "aiorun: --stop-signal: invalid signal '+15'" --stop-signal +15 -w "a=$START"
+	expect 64 "aiorun: --pdeathsig: invalid signal '+1'" -p +1 -w "a=$START"
+	expect 64 "aiorun: --executor-workers: invalid thread count (1-64) ' 2'" -x " 2" -w "a=$START"
+	expect 64 "aiorun: --executor-workers: invalid thread count (1-64) '+2'" -x +2 -w "a=$START"
+	expect 64 "aiorun: --map-exit: invalid exit mapping (CODE[:NEW], 0-255) '+1:0'" -e +1:0 -w "a=$START"
+	AIORUN_STOP_SIGNAL=" 15" expect 64 "aiorun: AIORUN_STOP_SIGNAL: invalid signal ' 15'" -w "a=$START"
+	# As durations already did.
+	expect 64 "aiorun: --grace: invalid duration ' 1'" --grace " 1" -w "a=$START"
+	expect 64 "aiorun: --grace: invalid duration '+1'" --grace +1 -w "a=$START"
+	conf '[worker:w]\ncommand = %s\nstop-signal = +15\n' "$START"
+	expect 78 "aiorun: $T/c:3: stop-signal: invalid signal '+15'" -c "$T/c"
+	conf '[worker:w]\ncommand = %s\nlog-keep = +1\n' "$START"
+	expect 78 "aiorun: $T/c:3: log-keep: invalid count (0-1000) '+1'" -c "$T/c"
+}
+
 @test "unreadable files exit 78 naming the file" {
 	expect 78 "aiorun: $T/none: No such file or directory" -c "$T/none"
 	expect 78 "aiorun: $T/none: No such file or directory" -f "$T/none"
