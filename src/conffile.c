@@ -16,9 +16,9 @@ struct ini_state {
 	struct settings *s;
 	const char *path;
 	FILE *file;
-	int line;             /* the line being handed to inih */
-	char *text;           /* that line, as read */
-	size_t text_cap;      /* getline's */
+	int line;   /* the line being handed to inih */
+	char *text; /* that line, as read */
+	size_t text_cap;
 	size_t len, served;   /* its length, and what inih has of it */
 	size_t section_index; /* worker being filled, or SIZE_MAX */
 	struct section_seen {
@@ -32,6 +32,54 @@ static const char worker_prefix[] = "worker:";
 
 /* inih cuts longer section names (its MAX_SECTION, with the final NUL). */
 #define INI_SECTION_MAX 50
+
+/* Reads line NUMBER of PATH into *BUF (grown as getline(3) grows it),
+ * with its newline if it has one. Returns its length; -1 at the end of
+ * the file; -2 after storing an error: a read error, a NUL byte, or a
+ * line over CONFFILE_LINE_MAX, which is not read past the limit (a file
+ * such as /dev/zero has no end). */
+static ssize_t read_line(struct settings *s, FILE *file, const char *path,
+			 int number, char **buf, size_t *cap)
+{
+	size_t len = 0;
+	int c;
+
+	while ((c = getc_unlocked(file)) != EOF) {
+		if (len + 2 > *cap) {
+			size_t grown_cap = *cap < 128 ? 256 : 2 * *cap;
+			char *grown;
+
+			if (grown_cap > CONFFILE_LINE_MAX + 2)
+				grown_cap = CONFFILE_LINE_MAX + 2;
+			if ((grown = realloc(*buf, grown_cap)) == NULL) {
+				config_fail(s, "%s: out of memory", path);
+				return -2;
+			}
+			*buf = grown;
+			*cap = grown_cap;
+		}
+		(*buf)[len++] = (char)c;
+		if (c == '\n')
+			break;
+		if (len > CONFFILE_LINE_MAX) {
+			config_fail(s, "%s:%d: line longer than %d bytes", path,
+				    number, CONFFILE_LINE_MAX);
+			return -2;
+		}
+	}
+	if (ferror(file)) {
+		config_fail(s, "%s: %s", path, strerror(errno));
+		return -2;
+	}
+	if (len == 0)
+		return -1;
+	(*buf)[len] = '\0';
+	if (memchr(*buf, '\0', len) != NULL) {
+		config_fail(s, "%s:%d: a NUL byte", path, number);
+		return -2;
+	}
+	return (ssize_t)len;
+}
 
 /* TEXT is a section header, from its '['. */
 static int remember_section(struct ini_state *st, const char *text)
@@ -74,24 +122,15 @@ static int remember_section(struct ini_state *st, const char *text)
 /* Reads the next line and checks what inih would take silently. */
 static int next_line(struct ini_state *st)
 {
-	ssize_t len = getline(&st->text, &st->text_cap, st->file);
+	ssize_t len = read_line(st->s, st->file, st->path, st->line + 1,
+				&st->text, &st->text_cap);
 	const char *text;
-	size_t content;
 
-	if (len == -1)
-		return ferror(st->file) ? config_fail(st->s, "%s: %s", st->path,
-						      strerror(errno))
-					: -1;
+	if (len < 0)
+		return -1;
 	st->line++;
 	st->len = (size_t)len;
 	st->served = 0;
-	if (memchr(st->text, '\0', st->len) != NULL)
-		return config_fail(st->s, "%s:%d: a NUL byte", st->path,
-				   st->line);
-	content = st->len - (st->text[st->len - 1] == '\n');
-	if (content > CONFFILE_LINE_MAX)
-		return config_fail(st->s, "%s:%d: line longer than %d bytes",
-				   st->path, st->line, CONFFILE_LINE_MAX);
 	text = st->text;
 	/* inih skips a UTF-8 byte order mark, then blanks as isspace(3). */
 	if (st->line == 1 && strncmp(text, "\xEF\xBB\xBF", 3) == 0)
@@ -270,15 +309,11 @@ static int each_line(struct settings *s, const char *path,
 
 	if (file == NULL)
 		return config_fail(s, "%s: %s", path, strerror(errno));
-	while (result == 0 && (len = getline(&line, &size, file)) != -1) {
+	while (result == 0 && (len = read_line(s, file, path, number + 1, &line,
+					       &size)) >= 0) {
 		char *text = line + strspn(line, " \t");
 
 		number++;
-		if (memchr(line, '\0', (size_t)len) != NULL) {
-			result = config_fail(s, "%s:%d: a NUL byte", path,
-					     number);
-			break;
-		}
 		while (len > 0 && strchr(" \t\r\n", line[len - 1]) != NULL)
 			line[--len] = '\0';
 		if (text[0] == '\0' || text[0] == '#')
@@ -286,8 +321,8 @@ static int each_line(struct settings *s, const char *path,
 		snprintf(origin, sizeof(origin), "%s:%d", path, number);
 		result = handle(s, text, origin);
 	}
-	if (result == 0 && ferror(file))
-		result = config_fail(s, "%s: %s", path, strerror(errno));
+	if (len == -2)
+		result = -1;
 	free(line);
 	fclose(file);
 	return result;

@@ -148,6 +148,13 @@ START='touch "$T/started"'
 	[ "${#lines[0]}" -eq $((32 + 1048576 - 10)) ]
 	[[ "${lines[0]}" == "a  restart=no         -         : aaaa"*"aaaa; echo whole" ]]
 	[ "${lines[1]}" = "aiorun: configuration OK" ]
+	# The limit holds for the Procfile and the env-file, and a file
+	# with no end is not read past it.
+	{ printf 'a: : '; head -c 1048576 /dev/zero | tr '\0' a; printf '\n'; } >"$T/p"
+	expect 78 "aiorun: $T/p:1: line longer than 1048576 bytes" -f "$T/p"
+	expect 78 "aiorun: /dev/zero:1: line longer than 1048576 bytes" -c /dev/zero
+	expect 78 "aiorun: /dev/zero:1: line longer than 1048576 bytes" -f /dev/zero
+	expect 78 "aiorun: /dev/zero:1: line longer than 1048576 bytes" --env-file /dev/zero -w "a=$START"
 }
 
 @test "a catalogue of bad worker keys exits 78 with FILE:LINE and the key" {
