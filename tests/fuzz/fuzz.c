@@ -24,10 +24,10 @@ void fuzz_quiet(void)
 		return;
 	log_init();
 	log_set_level(LOG_LEVEL_NONE);
-	/* The usage text goes to stderr through stdio; libFuzzer and the
-	 * sanitizers write to the descriptor, which stays. */
+	/* The usage text and --help go through stdio; libFuzzer and the
+	 * sanitizers write to descriptor 2, which stays. */
 	if ((null = fopen("/dev/null", "w")) != NULL)
-		stderr = null;
+		stdout = stderr = null;
 }
 
 const char *fuzz_file(const uint8_t *data, size_t size)

@@ -20,7 +20,7 @@
 void fuzz_fail(const char *file, int line, const char *what)
 	__attribute__((noreturn));
 
-/* Silences aiorun's log and standard error, once. */
+/* Silences aiorun's log, and stdio's stdout and stderr, once. */
 void fuzz_quiet(void);
 
 /* A name, "/proc/self/fd/N", under which DATA can be read as a file (a
