@@ -87,7 +87,7 @@ whole_runs() {
 	done
 }
 
-@test "a full disk under a log file: whole lines only, one warning, stdout keeps all" {
+@test "a full disk under a log file: whole lines only, warned of, stdout keeps all" {
 	# 3 MB of numbered lines into a 1 MB file system; no rotation.
 	printf '[worker:app]\ncommand = seq 1 400000\nlog-file = %s\nlog-max-size = 100M\n' \
 		"$T/disk/app.log" >"$T/aiorun.conf"
@@ -95,10 +95,30 @@ whole_runs() {
 	[ "$status" -eq 0 ]
 	# Standard output lost nothing.
 	sed 's/^app | //' "$T/out" | diff - <(seq 1 400000)
-	# One warning, naming the file and the error.
-	[ "$(cat "$T/err")" = "aiorun: log file $T/disk/app.log: cannot write; its lines are lost until it can be written again: No space left on device" ]
+	# A warning naming the file and the error. Taking back half a line
+	# may free a page, where a later write fits: each episode has its
+	# pair of lines, and the disk is full at the end.
+	lost="aiorun: log file $T/disk/app.log: cannot write; its lines are lost until it can be written again: No space left on device"
+	again="aiorun: log file $T/disk/app.log: written again; lines were lost before"
+	[ "$(head -n 1 "$T/err")" = "$lost" ]
+	[ "$(tail -n 1 "$T/err")" = "$lost" ]
+	[ "$(grep -cvxF -e "$lost" -e "$again" "$T/err")" -eq 0 ]
+	[ "$(uniq "$T/err" | wc -l)" -eq "$(wc -l <"$T/err")" ]
 	whole_runs "$T/app.log"
 	[ "$(head -n 1 "$T/app.log")" = 1 ]
+}
+
+@test "a full disk with lines that fill its pages exactly: one warning" {
+	# Lines of 8 bytes: a write stops at a page's end, which is a line's
+	# end, and nothing is freed until the end.
+	printf '[worker:app]\ncommand = seq -f %%07g 1 400000\nlog-file = %s\nlog-max-size = 100M\n' \
+		"$T/disk/app.log" >"$T/aiorun.conf"
+	run_on_small_disk
+	[ "$status" -eq 0 ]
+	[ "$(wc -l <"$T/out")" -eq 400000 ]
+	[ "$(cat "$T/err")" = "aiorun: log file $T/disk/app.log: cannot write; its lines are lost until it can be written again: No space left on device" ]
+	[ "$(head -n 1 "$T/app.log")" = 0000001 ]
+	[ "$(tail -c 1 "$T/app.log" | od -An -c | tr -d ' ')" = '\n' ]
 }
 
 @test "a full disk: rotations rotate only what was written, never an empty file" {
@@ -109,7 +129,7 @@ whole_runs() {
 	run_on_small_disk
 	[ "$status" -eq 0 ]
 	[ "$(wc -l <"$T/out")" -eq 400000 ]
-	[ "$(grep -c "cannot write" "$T/err")" -eq 1 ]
+	[ "$(grep -c "cannot write" "$T/err")" -ge 1 ]
 	[ -e "$T/app.log.1" ] && [ ! -e "$T/app.log.2" ]
 	whole_runs "$T/app.log.1" "$T/app.log"
 	[ "$(head -n 1 "$T/app.log.1")" = 1 ]
