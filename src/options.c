@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "worker.h"
 
 #ifndef AIORUN_VERSION
 #define AIORUN_VERSION "unknown"
@@ -267,8 +268,8 @@ static const struct option_def options[] = {
 	{"procfile", 'f', true, FROM_NOT_FILE, "file name", set_procfile},
 	{"env-file", KEY_LONG_ONLY + 0, true, FROM_ALL, "file name",
 	 set_env_file},
-	{"grace", 't', true, FROM_ALL, "duration", set_grace},
-	{"wait-timeout", KEY_LONG_ONLY + 1, true, FROM_ALL, "duration",
+	{"grace", 't', true, FROM_ALL, DURATION_FORMS, set_grace},
+	{"wait-timeout", KEY_LONG_ONLY + 1, true, FROM_ALL, DURATION_FORMS,
 	 set_wait_timeout},
 	{"stop-signal", KEY_LONG_ONLY + 2, true, FROM_ALL, "signal",
 	 set_stop_signal},
@@ -327,19 +328,21 @@ static const char usage_text[] =
 	"  -t, --grace DURATION      time between the stop signal and SIGKILL (10s)\n"
 	"      --wait-timeout DURATION\n"
 	"                            bound on waiting for shutdown-waits-for workers (0: none)\n"
-	"      --stop-signal SIG     signal that cancels workers\n"
+	"      --stop-signal SIG     signal that cancels workers (PROGRAM: the one\n"
+	"                            that began the shutdown; workers: TERM)\n"
 	"      --stop-on WHAT        failure, exit or none: which worker end stops all\n"
+	"                            (failure)\n"
 	"      --run-forever         the end of PROGRAM does not begin the shutdown\n"
 	"      --on-shutdown COMMAND shell command run when the shutdown begins\n"
 	"  -e, --map-exit CODE[:NEW] exit status CODE becomes NEW (default 0)\n"
 	"  -p, --pdeathsig SIG       signal to receive when aiorun's parent dies\n"
 	"      --no-subreaper        do not adopt orphans when not PID 1\n"
-	"      --prefix WHEN         auto, always or never: name each captured line\n"
-	"      --color WHEN          auto, always or never: colour the names\n"
+	"      --prefix WHEN         auto, always or never: name each captured line (auto)\n"
+	"      --color WHEN          auto, always or never: colour the names (auto)\n"
 	"      --timestamps          put the time on each captured line\n"
 	"      --listen-fds NAME     the worker given systemd's sockets (main)\n"
 	"  -x, --executor-workers N  threads of the helper pool (online CPUs, at most 16)\n"
-	"      --backend NAME        auto, select, poll, epoll or io_uring\n"
+	"      --backend NAME        auto, select, poll, epoll or io_uring (auto)\n"
 	"      --pidfile FILE        write and lock a PID file\n"
 	"  -v, --verbose             log more (repeatable)\n"
 	"  -q, --quiet               log less (repeatable)\n"
@@ -348,7 +351,9 @@ static const char usage_text[] =
 	"  -V, --version             show the version\n"
 	"\n"
 	"Every long option but -w, -W, --check, --help and --version can be set\n"
-	"as AIORUN_<NAME> (AIORUN_GRACE=5s). See aiorun(1) and aiorun.conf(5).\n";
+	"as AIORUN_<NAME> (AIORUN_GRACE=5s). A DURATION is seconds (2, 0.5) or\n"
+	"has a unit (500ms, 2s, 1m, 1h); a SIG is a name (TERM, SIGTERM) or a\n"
+	"number. See aiorun(1) and aiorun.conf(5).\n";
 /* clang-format on */
 
 /* Options ---------------------------------------------------------------- */
@@ -368,6 +373,10 @@ static int apply(struct settings *s, const struct option_def *def,
 {
 	if (def->set(s, value) == 0)
 		return 0;
+	if (def->set == set_stop_signal &&
+	    worker_stop_signal_refusal(value) != NULL)
+		return settings_fail(s, "%s: %s is refused: %s", origin, value,
+				     worker_stop_signal_refusal(value));
 	return settings_fail(s, "%s: invalid %s '%s'", origin, def->what,
 			     value);
 }

@@ -11,6 +11,9 @@
  * and far below what a double or ev_tstamp would round. */
 #define DURATION_MAX (365.0 * 24 * 3600)
 
+/* What parse_duration takes, for messages. */
+#define DURATION_FORMS "duration (2, 0.5, 500ms, 2s, 1m, 1h)"
+
 /* "2", "0.5" (seconds) or a number with a unit: "500ms", "2s", "1m", "1h".
  * Returns 0 and stores seconds, or -1 for anything else (negative, empty,
  * trailing junk, over DURATION_MAX). */

@@ -26,6 +26,24 @@ void worker_init(struct worker *w, const char *name, const char *origin)
 	};
 }
 
+const char *worker_stop_signal_refusal(const char *value)
+{
+	switch (parse_signal(value)) {
+	case SIGKILL:
+		return "SIGKILL cannot be caught, so no worker could end "
+		       "gracefully; it comes anyway when the grace period runs "
+		       "out";
+	case SIGSTOP:
+		return "SIGSTOP cannot be caught, and would stop the workers "
+		       "instead of ending them";
+	case SIGCONT:
+		return "SIGCONT follows every stop signal anyway, and ends "
+		       "nothing";
+	default:
+		return NULL;
+	}
+}
+
 int worker_parse_stop_signal(const char *value)
 {
 	int signo = parse_signal(value);
@@ -300,14 +318,14 @@ static const struct worker_key {
 	{"group", "group", set_group},
 	{"env", "environment entry (KEY=VALUE)", set_env},
 	{"restart", "restart policy (no, on-failure, always)", set_restart},
-	{"restart-delay", "duration", set_restart_delay},
-	{"restart-max-delay", "duration", set_restart_max_delay},
+	{"restart-delay", DURATION_FORMS, set_restart_delay},
+	{"restart-max-delay", DURATION_FORMS, set_restart_max_delay},
 	{"start-limit", "start limit (N/DURATION)", set_start_limit},
 	{"stop-signal", "signal", set_worker_stop_signal},
-	{"grace", "duration", set_worker_grace},
+	{"grace", DURATION_FORMS, set_worker_grace},
 	{"shutdown-waits-for", "boolean", set_waits},
 	{"ready", "readiness (notify, tcp:HOST:PORT, exec:COMMAND)", set_ready},
-	{"ready-timeout", "duration", set_ready_timeout},
+	{"ready-timeout", DURATION_FORMS, set_ready_timeout},
 	{"after", "list of worker names", set_after},
 	{"log-file", "file name", set_log_file},
 	{"log-max-size", "size (bytes, or with K, M or G)", set_log_max_size},
@@ -321,11 +339,15 @@ int worker_set_key(struct settings *s, struct worker *w, const char *key,
 	     i++) {
 		if (strcmp(worker_keys[i].name, key) != 0)
 			continue;
-		if (worker_keys[i].set(s, w, value) == -1)
-			return settings_fail(s, "%s: %s: invalid %s '%s'",
-					     origin, key, worker_keys[i].what,
-					     value);
-		return 0;
+		if (worker_keys[i].set(s, w, value) == 0)
+			return 0;
+		if (worker_keys[i].set == set_worker_stop_signal &&
+		    worker_stop_signal_refusal(value) != NULL)
+			return settings_fail(s, "%s: %s: %s is refused: %s",
+					     origin, key, value,
+					     worker_stop_signal_refusal(value));
+		return settings_fail(s, "%s: %s: invalid %s '%s'", origin,
+				     key, worker_keys[i].what, value);
 	}
 	return settings_fail(s, "%s: unknown key '%s' in [worker:%s]", origin,
 			     key, w->name);

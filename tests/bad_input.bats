@@ -30,33 +30,33 @@ START='touch "$T/started"'
 
 
 @test "bad -w and -W values exit 64" {
-	expect 64 "aiorun: --worker: invalid worker (NAME=COMMAND) 'web'" -w web -- touch "$T/started"
-	expect 64 "aiorun: --worker: invalid worker (NAME=COMMAND) '=x'" -w =x
-	expect 64 "aiorun: --worker: invalid worker (NAME=COMMAND) 'web='" -w web=
-	expect 64 "aiorun: --worker: invalid worker name 'a b' (letters, digits, '_', '-' and '.')" -w "a b=$START"
-	expect 64 "aiorun: --waits-for: invalid worker name 'a/b' (letters, digits, '_', '-' and '.')" -W "a/b=$START"
-	expect 64 "aiorun: --worker: duplicate worker name 'web' (first declared at --worker)" -w "web=$START" -w "web=$START"
-	expect 64 "aiorun: PROGRAM: duplicate worker name 'main' (first declared at --worker)" -w "main=$START" -- touch "$T/started"
-	expect 64 "aiorun: missing value for option '-w'" -w
+	expect 64 "aiorun: --worker: invalid worker (NAME=COMMAND) 'web' (see aiorun --help)" -w web -- touch "$T/started"
+	expect 64 "aiorun: --worker: invalid worker (NAME=COMMAND) '=x' (see aiorun --help)" -w =x
+	expect 64 "aiorun: --worker: invalid worker (NAME=COMMAND) 'web=' (see aiorun --help)" -w web=
+	expect 64 "aiorun: --worker: invalid worker name 'a b' (letters, digits, '_', '-' and '.') (see aiorun --help)" -w "a b=$START"
+	expect 64 "aiorun: --waits-for: invalid worker name 'a/b' (letters, digits, '_', '-' and '.') (see aiorun --help)" -W "a/b=$START"
+	expect 64 "aiorun: --worker: duplicate worker name 'web' (first declared at --worker) (see aiorun --help)" -w "web=$START" -w "web=$START"
+	expect 64 "aiorun: PROGRAM: duplicate worker name 'main' (first declared at --worker) (see aiorun --help)" -w "main=$START" -- touch "$T/started"
+	expect 64 "aiorun: missing value for option '-w' (see aiorun --help)" -w
 }
 
 @test "bad option values exit 64" {
-	expect 64 "aiorun: --stop-on: invalid value (failure, exit, none) 'sometimes'" --stop-on sometimes -w "a=$START"
-	expect 64 "aiorun: --config: invalid file name ''" --config= -w "a=$START"
-	AIORUN_WAIT_TIMEOUT=forever expect 64 "aiorun: AIORUN_WAIT_TIMEOUT: invalid duration 'forever'" -w "a=$START"
+	expect 64 "aiorun: --stop-on: invalid value (failure, exit, none) 'sometimes' (see aiorun --help)" --stop-on sometimes -w "a=$START"
+	expect 64 "aiorun: --config: invalid file name '' (see aiorun --help)" --config= -w "a=$START"
+	AIORUN_WAIT_TIMEOUT=forever expect 64 "aiorun: AIORUN_WAIT_TIMEOUT: invalid duration (2, 0.5, 500ms, 2s, 1m, 1h) 'forever' (see aiorun --help)" -w "a=$START"
 }
 
 @test "numbers take digits alone: no blank or sign before a signal or a count" {
-	expect 64 "aiorun: --stop-signal: invalid signal ' 15'" --stop-signal " 15" -w "a=$START"
-	expect 64 "aiorun: --stop-signal: invalid signal '+15'" --stop-signal +15 -w "a=$START"
-	expect 64 "aiorun: --pdeathsig: invalid signal '+1'" -p +1 -w "a=$START"
-	expect 64 "aiorun: --executor-workers: invalid thread count (1-64) ' 2'" -x " 2" -w "a=$START"
-	expect 64 "aiorun: --executor-workers: invalid thread count (1-64) '+2'" -x +2 -w "a=$START"
-	expect 64 "aiorun: --map-exit: invalid exit mapping (CODE[:NEW], 0-255) '+1:0'" -e +1:0 -w "a=$START"
-	AIORUN_STOP_SIGNAL=" 15" expect 64 "aiorun: AIORUN_STOP_SIGNAL: invalid signal ' 15'" -w "a=$START"
+	expect 64 "aiorun: --stop-signal: invalid signal ' 15' (see aiorun --help)" --stop-signal " 15" -w "a=$START"
+	expect 64 "aiorun: --stop-signal: invalid signal '+15' (see aiorun --help)" --stop-signal +15 -w "a=$START"
+	expect 64 "aiorun: --pdeathsig: invalid signal '+1' (see aiorun --help)" -p +1 -w "a=$START"
+	expect 64 "aiorun: --executor-workers: invalid thread count (1-64) ' 2' (see aiorun --help)" -x " 2" -w "a=$START"
+	expect 64 "aiorun: --executor-workers: invalid thread count (1-64) '+2' (see aiorun --help)" -x +2 -w "a=$START"
+	expect 64 "aiorun: --map-exit: invalid exit mapping (CODE[:NEW], 0-255) '+1:0' (see aiorun --help)" -e +1:0 -w "a=$START"
+	AIORUN_STOP_SIGNAL=" 15" expect 64 "aiorun: AIORUN_STOP_SIGNAL: invalid signal ' 15' (see aiorun --help)" -w "a=$START"
 	# As durations already did.
-	expect 64 "aiorun: --grace: invalid duration ' 1'" --grace " 1" -w "a=$START"
-	expect 64 "aiorun: --grace: invalid duration '+1'" --grace +1 -w "a=$START"
+	expect 64 "aiorun: --grace: invalid duration (2, 0.5, 500ms, 2s, 1m, 1h) ' 1' (see aiorun --help)" --grace " 1" -w "a=$START"
+	expect 64 "aiorun: --grace: invalid duration (2, 0.5, 500ms, 2s, 1m, 1h) '+1' (see aiorun --help)" --grace +1 -w "a=$START"
 	conf '[worker:w]\ncommand = %s\nstop-signal = +15\n' "$START"
 	expect 78 "aiorun: $T/c:3: stop-signal: invalid signal '+15'" -c "$T/c"
 	conf '[worker:w]\ncommand = %s\nlog-keep = +1\n' "$START"
@@ -97,7 +97,7 @@ START='touch "$T/started"'
 	conf 'this is not ini\n'
 	expect 78 "aiorun: $T/c:1: syntax error" -c "$T/c"
 	conf '[aiorun]\ngrace = soon\n'
-	expect 78 "aiorun: $T/c:2: grace: invalid duration 'soon'" -c "$T/c" -- touch "$T/started"
+	expect 78 "aiorun: $T/c:2: grace: invalid duration (2, 0.5, 500ms, 2s, 1m, 1h) 'soon'" -c "$T/c" -- touch "$T/started"
 	conf '[aiorun]\nconfig = other\n'
 	expect 78 "aiorun: $T/c:2: unknown key 'config' in [aiorun]" -c "$T/c" -- touch "$T/started"
 	conf '[aiorun]\nworker = a=b\n'
@@ -164,14 +164,13 @@ START='touch "$T/started"'
 		expect 78 "aiorun: $T/c:3: $key: invalid $what '$value'" -c "$T/c"
 	done <<'LIST'
 restart|sometimes|restart policy (no, on-failure, always)
-restart-delay|fast|duration
-restart-max-delay|-1|duration
+restart-delay|fast|duration (2, 0.5, 500ms, 2s, 1m, 1h)
+restart-max-delay|-1|duration (2, 0.5, 500ms, 2s, 1m, 1h)
 start-limit|5|start limit (N/DURATION)
 start-limit|0/10s|start limit (N/DURATION)
 start-limit|5/ever|start limit (N/DURATION)
 stop-signal|SIGNOPE|signal
-stop-signal|KILL|signal
-grace|1x|duration
+grace|1x|duration (2, 0.5, 500ms, 2s, 1m, 1h)
 shutdown-waits-for|perhaps|boolean
 env|NOEQUALS|environment entry (KEY=VALUE)
 env|=value|environment entry (KEY=VALUE)

@@ -47,7 +47,7 @@ load helpers
 	[ "$status" -eq 0 ]
 	AIORUN_STOP_ON=sometimes run "$AIORUN" -q -w quick='exit 0'
 	[ "$status" -eq 64 ]
-	[ "$output" = "aiorun: AIORUN_STOP_ON: invalid value (failure, exit, none) 'sometimes'" ]
+	[ "$output" = "aiorun: AIORUN_STOP_ON: invalid value (failure, exit, none) 'sometimes' (see aiorun --help)" ]
 }
 
 @test "every worker ended: exit 0" {
