@@ -183,7 +183,6 @@ static int run(const struct settings *s)
 		/* output_create has said why. */
 		if (output == NULL)
 			goto destroy_pool;
-		log_set_writer(output_log, output);
 	}
 	if ((sup = supervisor_create(loop, s, output)) == NULL) {
 		log_err("cannot start");
@@ -195,6 +194,11 @@ static int run(const struct settings *s)
 	} else {
 		started = supervisor_start(sup, &status) == 0;
 	}
+	/* From now on aiorun's lines take the lane of the captured ones
+	 * (output_log). A failed start's one line goes out directly, before
+	 * whatever it started is stopped. */
+	if (started && output != NULL)
+		log_set_writer(output_log, output);
 	if (started)
 		ev_run(loop, 0);
 

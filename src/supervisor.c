@@ -764,6 +764,9 @@ struct supervisor *supervisor_create(struct ev_loop *loop,
  * in turn, until no child is left. */
 static void abort_start(struct supervisor *sup)
 {
+	/* Nothing of the run is left to see: the loop may still turn while
+	 * the output is written out. */
+	ev_child_stop(sup->loop, &sup->reaper);
 	for (size_t i = 0; i < sup->count; i++) {
 		struct task *t = &sup->tasks[i];
 

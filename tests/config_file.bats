@@ -106,8 +106,10 @@ three" ]
 }
 
 @test "config workers combine with -w and a PROGRAM" {
-	printf '[worker:fromfile]\ncommand = echo file\n' >"$T/aiorun.conf"
-	run "$AIORUN" -q --stop-on none -c "$T/aiorun.conf" -w fromcli='echo cli' -- sh -c 'sleep 0.3; echo program'
+	printf '[worker:fromfile]\ncommand = echo file; touch "$T/file-said"\n' >"$T/aiorun.conf"
+	# PROGRAM's end begins the shutdown: it ends once the others have
+	# spoken.
+	run "$AIORUN" -q --stop-on none -c "$T/aiorun.conf" -w fromcli='echo cli; touch "$T/cli-said"' -- sh -c 'until [ -e "$T/file-said" ] && [ -e "$T/cli-said" ]; do sleep 0.02; done; echo program'
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | sort)" = "fromcli  | cli
 fromfile | file
