@@ -748,8 +748,13 @@ static void readable_cb(struct ev_loop *loop, struct ev_io *w, int revents)
 		client_end(c, CTL_USAGE);
 		return;
 	}
-	*nl = '\0';
 	ev_timer_stop(loop, &c->timer);
+	if (memchr(c->in, '\0', (size_t)(nl - c->in)) != NULL) {
+		client_say(c, '2', "a NUL byte in the request");
+		client_end(c, CTL_USAGE);
+		return;
+	}
+	*nl = '\0';
 	c->phase = PHASE_PENDING;
 	handle(c, c->in);
 }
