@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
-#include <libutil.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "log.h"
 #include "systemd.h"
 #include "output.h"
+#include "pidfile.h"
 #include "pool.h"
 #include "signals.h"
 #include "supervisor.h"
@@ -34,26 +34,25 @@ static int open_standard_fds(void)
 	return 0;
 }
 
-static struct pidfh *claim_pidfile(const char *path)
+static struct pidfile *claim_pidfile(const char *path)
 {
 	pid_t other;
-	struct pidfh *pfh = pidfile_open(path, 0644, &other);
+	struct pidfile *pf = pidfile_claim(path, &other);
 
-	if (pfh == NULL) {
-		if (errno == EEXIST)
-			log_errx(
-				"%s: already held by a running aiorun (pid %d)",
-				path, (int)other);
-		else
-			log_err("%s", path);
-		return NULL;
-	}
-	if (pidfile_write(pfh) == -1) {
+	if (pf != NULL)
+		return pf;
+	if (errno == EEXIST)
+		log_errx("%s: already held by a running aiorun (pid %d)", path,
+			 (int)other);
+	else if (errno == ELOOP)
+		log_errx("%s: a symbolic link: a pidfile is never opened "
+			 "through one",
+			 path);
+	else if (errno == EINVAL)
+		log_errx("%s: not a regular file", path);
+	else
 		log_err("%s", path);
-		pidfile_remove(pfh);
-		return NULL;
-	}
-	return pfh;
+	return NULL;
 }
 
 /* The parent may already be gone by the time the request is made. */
@@ -168,7 +167,7 @@ static int run(const struct settings *s)
 	struct control *control = NULL;
 	struct pool *pool = NULL;
 	struct output *output = NULL;
-	struct pidfh *pfh = NULL;
+	struct pidfile *pfh = NULL;
 	struct ev_loop *loop;
 	int status = EXIT_OSERR;
 	bool started;
@@ -243,8 +242,7 @@ destroy_pool:
 	log_set_writer(NULL, NULL);
 	output_destroy(output);
 remove_pidfile:
-	if (pfh != NULL)
-		pidfile_remove(pfh);
+	pidfile_release(pfh);
 	return status;
 }
 

@@ -113,12 +113,11 @@ static int set_map_exit(struct settings *s, const char *value)
  * value is a count ("2") or a boolean ("yes" is one step). */
 static int verbosity_steps(const char *value)
 {
-	const char *errstr;
+	long long steps;
 	bool on;
-	int steps = (int)strtonum(value, 0, 4, &errstr);
 
-	if (errstr == NULL)
-		return steps;
+	if (parse_number(value, 0, 4, &steps) == 0)
+		return (int)steps;
 	if (parse_bool(value, &on) == 0)
 		return on ? 1 : 0;
 	return -1;
@@ -146,10 +145,12 @@ static int set_quiet(struct settings *s, const char *value)
 
 static int set_executor_workers(struct settings *s, const char *value)
 {
-	const char *errstr;
+	long long count;
 
-	s->executor_workers = (int)strtonum(value, 1, 64, &errstr);
-	return errstr == NULL ? 0 : -1;
+	if (parse_number(value, 1, 64, &count) == -1)
+		return -1;
+	s->executor_workers = (int)count;
+	return 0;
 }
 
 /* The index of VALUE among the COUNT NAMES, or -1: the value of an enum

@@ -147,7 +147,7 @@ static int set_start_limit(struct settings *s, struct worker *w,
 			   const char *value)
 {
 	const char *slash = strchr(value, '/');
-	const char *errstr;
+	long long limit;
 	char count[16];
 
 	(void)s;
@@ -155,9 +155,9 @@ static int set_start_limit(struct settings *s, struct worker *w,
 		return -1;
 	memcpy(count, value, (size_t)(slash - value));
 	count[slash - value] = '\0';
-	w->start_limit = (int)strtonum(count, 1, 100000, &errstr);
-	if (errstr != NULL)
+	if (parse_number(count, 1, 100000, &limit) == -1)
 		return -1;
+	w->start_limit = (int)limit;
 	return parse_duration(slash + 1, &w->start_interval);
 }
 
@@ -196,11 +196,13 @@ static int set_log_max_size(struct settings *s, struct worker *w,
 
 static int set_log_keep(struct settings *s, struct worker *w, const char *value)
 {
-	const char *errstr;
+	long long keep;
 
 	(void)s;
-	w->log_keep = (int)strtonum(value, 0, 1000, &errstr);
-	return errstr == NULL ? 0 : -1;
+	if (parse_number(value, 0, 1000, &keep) == -1)
+		return -1;
+	w->log_keep = (int)keep;
+	return 0;
 }
 
 /* A numeric IPv4 or IPv6 address. */
@@ -227,14 +229,14 @@ static int set_ready(struct settings *s, struct worker *w, const char *value)
 	}
 	if (strncmp(value, "tcp:", 4) == 0) {
 		const char *colon = strrchr(value + 4, ':');
-		const char *errstr;
+		long long port;
 		char *host;
 
 		if (colon == NULL || colon == value + 4)
 			return -1;
-		w->ready_port = (int)strtonum(colon + 1, 1, 65535, &errstr);
-		if (errstr != NULL)
+		if (parse_number(colon + 1, 1, 65535, &port) == -1)
 			return -1;
+		w->ready_port = (int)port;
 		host = settings_own(
 			s, strndup(value + 4, (size_t)(colon - value - 4)));
 		if (host == NULL)
