@@ -164,29 +164,13 @@ static int read_answer(int fd, const char *path)
 	return status;
 }
 
-int main(int argc, char **argv)
+/* Checks the command, sends it, prints the answer. */
+static int run(int argc, char **argv, char **names)
 {
 	struct ctl_request req;
-	char **names = calloc((size_t)argc + 1, sizeof(*names));
 	char line[CTL_REQUEST_MAX + 1], path[CTL_PATH_MAX], err[256];
 	int fd;
 
-	if (names == NULL) {
-		perror("aiorunctl");
-		return CTL_UNAVAILABLE;
-	}
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0) {
-			fputs(usage_text, stdout);
-			return 0;
-		}
-		if (strcmp(argv[i], "-V") == 0 ||
-		    strcmp(argv[i], "--version") == 0) {
-			puts("aiorunctl " AIORUN_VERSION);
-			return 0;
-		}
-	}
 	if (ctl_parse(&req, argv + 1, (size_t)argc - 1, names, err,
 		      sizeof(err)) == -1)
 		return usage_error(err);
@@ -212,6 +196,31 @@ int main(int argc, char **argv)
 		close(fd);
 		return CTL_UNAVAILABLE;
 	}
-	free(names);
 	return read_answer(fd, path);
+}
+
+int main(int argc, char **argv)
+{
+	char **names;
+	int status;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "-V") == 0 ||
+		    strcmp(argv[i], "--version") == 0) {
+			puts("aiorunctl " AIORUN_VERSION);
+			return 0;
+		}
+	}
+	if ((names = calloc((size_t)argc + 1, sizeof(*names))) == NULL) {
+		perror("aiorunctl");
+		return CTL_UNAVAILABLE;
+	}
+	status = run(argc, argv, names);
+	free(names);
+	return status;
 }
