@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "control.h"
 #include "log.h"
 #include "systemd.h"
 #include "output.h"
@@ -140,9 +141,30 @@ static void wait_for_executor(struct ev_loop *loop, struct pool *pool)
 		ev_run(loop, EVRUN_ONCE);
 }
 
+/* An explicit --control PATH that cannot be set up is an error before
+ * anything starts (the default path's failure is only a warning). */
+static int open_control(struct control **control, struct ev_loop *loop,
+			const struct settings *s, struct supervisor *sup,
+			struct output *output)
+{
+	if (control_create(control, loop, s, sup, output) == 0)
+		return 0;
+	if (errno == EADDRINUSE)
+		log_errx("--control %s: a running aiorun answers there",
+			 s->control);
+	else if (errno == ENOTSOCK)
+		log_errx("--control %s: exists and is not a socket (left as "
+			 "it is)",
+			 s->control);
+	else
+		log_err("--control %s", s->control);
+	return -1;
+}
+
 static int run(const struct settings *s)
 {
 	struct supervisor *sup = NULL;
+	struct control *control = NULL;
 	struct pool *pool = NULL;
 	struct output *output = NULL;
 	struct pidfile *pfh = NULL;
@@ -188,7 +210,9 @@ static int run(const struct settings *s)
 		log_err("cannot start");
 		goto destroy_pool;
 	}
-	if (signals_init(loop, supervisor_signal, sup) == -1) {
+	if (open_control(&control, loop, s, sup, output) == -1) {
+		started = false;
+	} else if (signals_init(loop, supervisor_signal, sup) == -1) {
 		log_err("cannot watch signals");
 		started = false;
 	} else {
@@ -215,6 +239,7 @@ static int run(const struct settings *s)
 		log_info("Leaving. Bye!");
 		status = supervisor_exit_status(sup);
 	}
+	control_destroy(control);
 	supervisor_destroy(sup);
 destroy_pool:
 	pool_destroy(pool);

@@ -80,6 +80,11 @@ static int set_pidfile(struct settings *s, const char *value)
 	return set_text(&s->pidfile, value);
 }
 
+static int set_control(struct settings *s, const char *value)
+{
+	return set_text(&s->control, value);
+}
+
 static int set_backend(struct settings *s, const char *value)
 {
 	return parse_backend(value, &s->backend);
@@ -298,6 +303,8 @@ static const struct option_def options[] = {
 	 "backend (auto, select, poll, epoll, io_uring)", set_backend},
 	{"pidfile", KEY_LONG_ONLY + 8, true, FROM_ALL, "file name",
 	 set_pidfile},
+	{"control", KEY_LONG_ONLY + 14, true, FROM_ALL, "socket path",
+	 set_control},
 	{"verbose", 'v', false, FROM_ALL, "count", set_verbose},
 	{"quiet", 'q', false, FROM_ALL, "count", set_quiet},
 	{"check", KEY_LONG_ONLY + 9, false, FROM_CLI_ONLY, NULL, set_check},
@@ -344,6 +351,7 @@ static const char usage_text[] =
 	"  -x, --executor-workers N  threads of the helper pool (online CPUs, at most 16)\n"
 	"      --backend NAME        auto, select, poll, epoll or io_uring (auto)\n"
 	"      --pidfile FILE        write and lock a PID file\n"
+	"      --control PATH        aiorunctl's socket, or none (see aiorunctl(1))\n"
 	"  -v, --verbose             log more (repeatable)\n"
 	"  -q, --quiet               log less (repeatable)\n"
 	"      --check               validate everything, print what would run\n"

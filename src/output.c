@@ -85,6 +85,8 @@ struct output {
 	bool closed_told;      /* output_closed has been called */
 	void (*closed)(int fd, void *data);
 	void *closed_data;
+	output_line_fn *line_tap; /* sees each line first, or NULL */
+	void *line_tap_data;
 	char stamp[32];
 	time_t stamp_second;
 };
@@ -357,6 +359,8 @@ static void emit(struct stream *s, const char *text, size_t len)
 	size_t stamp_len = 0;
 	char *dest;
 
+	if (out->line_tap != NULL)
+		out->line_tap(s->w, text, len, out->line_tap_data);
 	if (out->options.timestamps)
 		stamp_len = timestamp(out, stamp, sizeof(stamp));
 	dest = reserve(out, &out->std[s->dest],
@@ -507,6 +511,12 @@ void output_on_closed(struct output *out, void (*closed)(int fd, void *data),
 {
 	out->closed = closed;
 	out->closed_data = data;
+}
+
+void output_on_line(struct output *out, output_line_fn *line, void *data)
+{
+	out->line_tap = line;
+	out->line_tap_data = data;
 }
 
 int output_log(const char *line, size_t len, void *data)

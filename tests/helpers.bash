@@ -9,11 +9,15 @@ bats_require_minimum_version 1.5.0
 : "${AIORUN:?AIORUN must name the aiorun binary}"
 : "${PROBE:?PROBE must name the probe helper}"
 AIORUN=$(realpath "$AIORUN")
+AIORUNCTL=$(realpath "${AIORUNCTL:-$(dirname "$AIORUN")/aiorunctl}")
 PROBE=$(realpath "$PROBE")
 
 setup() {
 	# Exported: worker commands may name it too.
 	export T=$(mktemp -d "${BATS_TMPDIR:-/tmp}/aiorun-test.XXXXXX")
+	# Each test's aiorun has its control socket's default path in $T:
+	# tests running side by side must not meet at /run/aiorun.sock.
+	export XDG_RUNTIME_DIR=$T
 	OUT=$T/stdout
 	ERR=$T/stderr
 	MODE=${MODE:-normal}
