@@ -346,8 +346,8 @@ int worker_set_key(struct settings *s, struct worker *w, const char *key,
 			return settings_fail(s, "%s: %s: %s is refused: %s",
 					     origin, key, value,
 					     worker_stop_signal_refusal(value));
-		return settings_fail(s, "%s: %s: invalid %s '%s'", origin,
-				     key, worker_keys[i].what, value);
+		return settings_fail(s, "%s: %s: invalid %s '%s'", origin, key,
+				     worker_keys[i].what, value);
 	}
 	return settings_fail(s, "%s: unknown key '%s' in [worker:%s]", origin,
 			     key, w->name);
