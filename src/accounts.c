@@ -7,16 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse.h"
+
 #define PASSWD_FILE "/etc/passwd"
 #define GROUP_FILE "/etc/group"
 
 /* A whole number that fits an id, or -1. */
 static long parse_id(const char *text)
 {
-	const char *errstr;
-	long long id = strtonum(text, 0, 0x7fffffff, &errstr);
+	long long id;
 
-	return errstr == NULL ? (long)id : -1;
+	return parse_number(text, 0, 0x7fffffff, &id) == 0 ? (long)id : -1;
 }
 
 int accounts_user(const char *name_or_id, struct account *user)

@@ -1,5 +1,6 @@
 #include "conffile.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
@@ -9,17 +10,20 @@
 #include "options.h"
 #include "worker.h"
 
-/* The INI reader follows inih's reading line by line, so that every
- * message can name the line, and keeps the sections it saw: inih itself
- * says nothing of a section that has no keys. */
+/* The INI reader hands inih whole lines that it read and checked itself,
+ * so that every message can name the line, whatever chunks inih asks
+ * for: a NUL byte, a line over the limit and text after a section header
+ * are refused here, and the sections seen are kept (inih says nothing
+ * of a section that has no keys). */
 struct ini_state {
 	struct settings *s;
 	const char *path;
 	FILE *file;
-	int line;             /* the line inih is at */
-	bool line_done;       /* the last chunk read ended a line */
+	int line;   /* the line being handed to inih */
+	char *text; /* that line, as read */
+	size_t text_cap;
+	size_t len, served;   /* its length, and what inih has of it */
 	size_t section_index; /* worker being filled, or SIZE_MAX */
-	char section[256];    /* the section of the last key */
 	struct section_seen {
 		char *name;
 		int line;
@@ -32,14 +36,71 @@ static const char worker_prefix[] = "worker:";
 /* inih cuts longer section names (its MAX_SECTION, with the final NUL). */
 #define INI_SECTION_MAX 50
 
+/* Reads line NUMBER of PATH into *BUF (grown as getline(3) grows it),
+ * with its newline if it has one. Returns its length; -1 at the end of
+ * the file; -2 after storing an error: a read error, a NUL byte, or a
+ * line over CONFFILE_LINE_MAX, which is not read past the limit (a file
+ * such as /dev/zero has no end). */
+static ssize_t read_line(struct settings *s, FILE *file, const char *path,
+			 int number, char **buf, size_t *cap)
+{
+	size_t len = 0;
+	int c;
+
+	while ((c = getc_unlocked(file)) != EOF) {
+		if (len + 2 > *cap) {
+			size_t grown_cap = *cap < 128 ? 256 : 2 * *cap;
+			char *grown;
+
+			if (grown_cap > CONFFILE_LINE_MAX + 2)
+				grown_cap = CONFFILE_LINE_MAX + 2;
+			if ((grown = realloc(*buf, grown_cap)) == NULL) {
+				settings_fail(s, "%s: out of memory", path);
+				return -2;
+			}
+			*buf = grown;
+			*cap = grown_cap;
+		}
+		(*buf)[len++] = (char)c;
+		if (c == '\n')
+			break;
+		if (len > CONFFILE_LINE_MAX) {
+			settings_fail(s, "%s:%d: line longer than %d bytes",
+				      path, number, CONFFILE_LINE_MAX);
+			return -2;
+		}
+	}
+	if (ferror(file)) {
+		settings_fail(s, "%s: %s", path, strerror(errno));
+		return -2;
+	}
+	if (len == 0)
+		return -1;
+	(*buf)[len] = '\0';
+	if (memchr(*buf, '\0', len) != NULL) {
+		settings_fail(s, "%s:%d: a NUL byte", path, number);
+		return -2;
+	}
+	return (ssize_t)len;
+}
+
+/* TEXT is a section header, from its '['. */
 static int remember_section(struct ini_state *st, const char *text)
 {
 	const char *end = strchr(text, ']');
 	struct section_seen *grown;
+	const char *rest;
 	char *name;
 
 	if (end == NULL)
 		return 0; /* inih reports it */
+	/* inih ignores what follows the ']'; aiorun has no use for it. */
+	for (rest = end + 1; *rest != '\0'; rest++)
+		if (!isspace((unsigned char)*rest))
+			return settings_fail(st->s,
+					     "%s:%d: text after the section "
+					     "header",
+					     st->path, st->line);
 	if (end - text - 1 >= INI_SECTION_MAX)
 		return settings_fail(
 			st->s, "%s:%d: section name longer than %d characters",
@@ -61,23 +122,45 @@ static int remember_section(struct ini_state *st, const char *text)
 	return 0;
 }
 
-/* inih's fgets: counts lines, notes section headers. */
+/* Reads the next line and checks what inih would take silently. */
+static int next_line(struct ini_state *st)
+{
+	ssize_t len = read_line(st->s, st->file, st->path, st->line + 1,
+				&st->text, &st->text_cap);
+	const char *text;
+
+	if (len < 0)
+		return -1;
+	st->line++;
+	st->len = (size_t)len;
+	st->served = 0;
+	text = st->text;
+	/* inih skips a UTF-8 byte order mark, then blanks as isspace(3). */
+	if (st->line == 1 && strncmp(text, "\xEF\xBB\xBF", 3) == 0)
+		text += 3;
+	while (isspace((unsigned char)*text))
+		text++;
+	if (text[0] == '[' && remember_section(st, text) == -1)
+		return -1;
+	return 0;
+}
+
+/* inih's fgets. A line longer than SIZE goes in pieces: inih asks for
+ * the rest as long as a piece does not end with the newline. */
 static char *ini_read(char *buf, int size, void *stream)
 {
 	struct ini_state *st = stream;
-	const char *text;
-	size_t len;
+	size_t piece;
 
-	if (fgets(buf, size, st->file) == NULL)
-		return NULL;
-	if (st->line_done)
-		st->line++;
-	len = strlen(buf);
-	st->line_done = len > 0 && buf[len - 1] == '\n';
-	text = buf + strspn(buf, " \t");
 	/* On an error, end the file here: inih stops, S->error tells. */
-	if (text[0] == '[' && remember_section(st, text) == -1)
+	if (st->served == st->len && next_line(st) == -1)
 		return NULL;
+	piece = st->len - st->served;
+	if (piece > (size_t)size - 1)
+		piece = (size_t)size - 1;
+	memcpy(buf, st->text + st->served, piece);
+	buf[piece] = '\0';
+	st->served += piece;
 	return buf;
 }
 
@@ -195,25 +278,27 @@ int conffile_read_ini(struct settings *s, const char *path)
 	struct ini_state st = {
 		.s = s,
 		.path = path,
-		.line_done = true,
 		.section_index = SIZE_MAX,
 	};
 	int result;
 
 	if ((st.file = fopen(path, "re")) == NULL)
 		return settings_fail(s, "%s: %s", path, strerror(errno));
-	/* Debian's inih takes these at run time: whole lines of any length,
-	 * no inline comments (a ';' belongs to the shell command), and each
-	 * line on its own. */
+	/* Debian's inih takes these at run time (meson.build checks that it
+	 * does): lines up to the limit whole, with the newline and the
+	 * final NUL; no inline comments (a ';' belongs to the shell
+	 * command); each line on its own; a byte order mark skipped. */
 	ini_use_stack = false;
 	ini_allow_realloc = true;
-	ini_max_line = 1 << 20;
+	ini_max_line = CONFFILE_LINE_MAX + 2;
 	ini_allow_inline_comments = false;
 	ini_allow_multiline = false;
 	ini_stop_on_first_error = true;
+	ini_allow_bom = true;
 
 	result = ini_parse_stream(ini_read, &st, ini_handle, &st);
 	fclose(st.file);
+	free(st.text);
 	if (s->error[0] != '\0')
 		result = -1;
 	else if (result == -2)
@@ -241,7 +326,8 @@ static int each_line(struct settings *s, const char *path,
 
 	if (file == NULL)
 		return settings_fail(s, "%s: %s", path, strerror(errno));
-	while (result == 0 && (len = getline(&line, &size, file)) != -1) {
+	while (result == 0 && (len = read_line(s, file, path, number + 1, &line,
+					       &size)) >= 0) {
 		char *text = line + strspn(line, " \t");
 
 		number++;
@@ -252,8 +338,8 @@ static int each_line(struct settings *s, const char *path,
 		snprintf(origin, sizeof(origin), "%s:%d", path, number);
 		result = handle(s, text, origin);
 	}
-	if (result == 0 && ferror(file))
-		result = settings_fail(s, "%s: %s", path, strerror(errno));
+	if (len == -2)
+		result = -1;
 	free(line);
 	fclose(file);
 	return result;

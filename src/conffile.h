@@ -5,8 +5,14 @@
 
 #include "settings.h"
 
+/* The longest line of a config file, its newline not counted: 1 MiB. A
+ * longer one is an error, not two lines. */
+#define CONFFILE_LINE_MAX (1 << 20)
+
 /* [aiorun] keys and [worker:NAME] sections, parsed with inih. */
 int conffile_read_ini(struct settings *s, const char *path);
+
+/* A NUL byte anywhere in any of these files is an error. */
 
 /* "NAME: COMMAND" lines; blank lines and lines starting with '#' skipped. */
 int conffile_read_procfile(struct settings *s, const char *path);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -68,6 +69,22 @@ static int finish_workers(struct settings *s, int *exit_status)
 	return 0;
 }
 
+/* A usage error (64): its one line points to --help. Returns -1. */
+static int usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	char message[1100];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	log_errx("%s (see aiorun --help)", message);
+	return -1;
+}
+
 int config_load(struct settings *s, int argc, char **argv, int *exit_status)
 {
 	int done;
@@ -80,17 +97,16 @@ int config_load(struct settings *s, int argc, char **argv, int *exit_status)
 			*exit_status = 0;
 			return -1;
 		}
-		log_errx("%s", s->error);
-		return -1;
+		return usage_error("%s", s->error);
 	}
 	/* PROGRAM takes its name before the files: a worker named "main"
 	 * there is the file's error. */
-	if (optind < argc && settings_add_program(s, argv + optind) == NULL) {
-		log_errx("%s", s->error);
-		return -1;
-	}
+	if (optind < argc && settings_add_program(s, argv + optind) == NULL)
+		return usage_error("%s", s->error);
 	*exit_status = EXIT_CONFIG;
 	if (load_files(s) == -1 || finish_workers(s, exit_status) == -1) {
+		if (*exit_status == EXIT_USAGE)
+			return usage_error("%s", s->error);
 		log_errx("%s", s->error);
 		return -1;
 	}
@@ -104,11 +120,12 @@ int config_load(struct settings *s, int argc, char **argv, int *exit_status)
 		/* From the config file, it is the file's error. */
 		bool from_file = !options_from_command_line(s, "listen-fds");
 
-		log_errx("%s: no worker named '%s'",
-			 from_file ? "config file: listen-fds" : "--listen-fds",
+		if (!from_file)
+			return usage_error("--listen-fds: no worker named '%s'",
+					   s->listen_worker);
+		log_errx("config file: listen-fds: no worker named '%s'",
 			 s->listen_worker);
-		if (from_file)
-			*exit_status = EXIT_CONFIG;
+		*exit_status = EXIT_CONFIG;
 		return -1;
 	}
 	return 0;

@@ -15,10 +15,13 @@ static const struct fsm_step table[STATE_COUNT][EVENT_COUNT] = {
 		[EVENT_ALL_ENDED] = STEP(BEGIN_SHUTDOWN, HOOK),
 		[EVENT_ALL_GONE] = STEP(BEGIN_SHUTDOWN, HOOK),
 		[EVENT_HOOK_DONE] = STAY(RUNNING),
-		[EVENT_GRACE_EXPIRED] = STAY(RUNNING),
+		/* A worker stopped on request ("aiorunctl stop") is past
+		 * its grace. */
+		[EVENT_GRACE_EXPIRED] = STEP(KILL_LATE, RUNNING),
 		[EVENT_WAIT_EXPIRED] = STAY(RUNNING),
 		[EVENT_REAPED] = STAY(RUNNING),
 		[EVENT_OUTPUT_CLOSED] = STEP(BEGIN_SHUTDOWN, HOOK),
+		[EVENT_SHUTDOWN_REQUEST] = STEP(BEGIN_SHUTDOWN, HOOK),
 	},
 	[STATE_HOOK] = {
 		[EVENT_STOP_SIGNAL] = STEP(KILL_ALL, KILLING),
@@ -30,6 +33,7 @@ static const struct fsm_step table[STATE_COUNT][EVENT_COUNT] = {
 		[EVENT_WAIT_EXPIRED] = STAY(HOOK),
 		[EVENT_REAPED] = STAY(HOOK),
 		[EVENT_OUTPUT_CLOSED] = STAY(HOOK),
+		[EVENT_SHUTDOWN_REQUEST] = STAY(HOOK),
 	},
 	[STATE_STOPPING] = {
 		[EVENT_STOP_SIGNAL] = STEP(KILL_ALL, KILLING),
@@ -41,6 +45,7 @@ static const struct fsm_step table[STATE_COUNT][EVENT_COUNT] = {
 		[EVENT_WAIT_EXPIRED] = STEP(CANCEL_WAITERS, STOPPING),
 		[EVENT_REAPED] = STEP(CANCEL_ORPHANS, STOPPING),
 		[EVENT_OUTPUT_CLOSED] = STAY(STOPPING),
+		[EVENT_SHUTDOWN_REQUEST] = STAY(STOPPING),
 	},
 	[STATE_KILLING] = {
 		[EVENT_STOP_SIGNAL] = STAY(KILLING),
@@ -52,6 +57,7 @@ static const struct fsm_step table[STATE_COUNT][EVENT_COUNT] = {
 		[EVENT_WAIT_EXPIRED] = STAY(KILLING),
 		[EVENT_REAPED] = STEP(KILL_ORPHANS, KILLING),
 		[EVENT_OUTPUT_CLOSED] = STAY(KILLING),
+		[EVENT_SHUTDOWN_REQUEST] = STAY(KILLING),
 	},
 	[STATE_DONE] = {
 		[EVENT_STOP_SIGNAL] = STEP(ABANDON_OUTPUT, DONE),
@@ -63,6 +69,7 @@ static const struct fsm_step table[STATE_COUNT][EVENT_COUNT] = {
 		[EVENT_WAIT_EXPIRED] = STAY(DONE),
 		[EVENT_REAPED] = STAY(DONE),
 		[EVENT_OUTPUT_CLOSED] = STAY(DONE),
+		[EVENT_SHUTDOWN_REQUEST] = STAY(DONE),
 	},
 };
 
@@ -84,9 +91,9 @@ const char *fsm_state_name(enum sup_state state)
 const char *fsm_event_name(enum sup_event event)
 {
 	static const char *const names[EVENT_COUNT] = {
-		"stop-signal",  "decisive-end", "all-ended",
-		"all-gone",     "hook-done",    "grace-expired",
-		"wait-expired", "reaped",       "output-closed",
+		"stop-signal",   "decisive-end",     "all-ended",    "all-gone",
+		"hook-done",     "grace-expired",    "wait-expired", "reaped",
+		"output-closed", "shutdown-request",
 	};
 	return names[event];
 }
@@ -166,6 +173,8 @@ static const struct task_step task_table[TASK_STATE_COUNT][TEV_COUNT] = {
 		[TEV_STARTED] = TSTEP(WATCH, STARTING),
 		[TEV_SHUTDOWN] = TSTAY(SKIPPED),
 		[TEV_STOP_REQUEST] = TSTAY(STOPPED),
+		/* Asked for: what it comes after is not waited for. */
+		[TEV_START_REQUEST] = TSTEP(SPAWN, STARTING),
 	},
 	[TASK_STARTING] = {
 		[TEV_READY] = TSTEP(READY, RUNNING),

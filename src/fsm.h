@@ -26,11 +26,12 @@ enum sup_event {
 	EVENT_ALL_ENDED,    /* no worker left running or due to restart */
 	EVENT_ALL_GONE,     /* no child process at all, adopted ones included */
 	EVENT_HOOK_DONE,    /* the on-shutdown hook ended, timed out, or none */
-	EVENT_GRACE_EXPIRED, /* some cancelled process is past its grace */
-	EVENT_WAIT_EXPIRED,  /* --wait-timeout ran out */
-	EVENT_REAPED,        /* some child process ended and was reaped */
-	EVENT_OUTPUT_CLOSED, /* aiorun's standard output or error lost its
-				reader */
+	EVENT_GRACE_EXPIRED,    /* some cancelled process is past its grace */
+	EVENT_WAIT_EXPIRED,     /* --wait-timeout ran out */
+	EVENT_REAPED,           /* some child process ended and was reaped */
+	EVENT_OUTPUT_CLOSED,    /* aiorun's standard output or error lost its
+				   reader */
+	EVENT_SHUTDOWN_REQUEST, /* "aiorunctl shutdown": as SIGTERM, once */
 	EVENT_COUNT
 };
 

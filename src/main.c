@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
-#include <libutil.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,9 +11,11 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "control.h"
 #include "log.h"
 #include "systemd.h"
 #include "output.h"
+#include "pidfile.h"
 #include "pool.h"
 #include "signals.h"
 #include "supervisor.h"
@@ -33,26 +34,25 @@ static int open_standard_fds(void)
 	return 0;
 }
 
-static struct pidfh *claim_pidfile(const char *path)
+static struct pidfile *claim_pidfile(const char *path)
 {
 	pid_t other;
-	struct pidfh *pfh = pidfile_open(path, 0644, &other);
+	struct pidfile *pf = pidfile_claim(path, &other);
 
-	if (pfh == NULL) {
-		if (errno == EEXIST)
-			log_errx(
-				"%s: already held by a running aiorun (pid %d)",
-				path, (int)other);
-		else
-			log_err("%s", path);
-		return NULL;
-	}
-	if (pidfile_write(pfh) == -1) {
+	if (pf != NULL)
+		return pf;
+	if (errno == EEXIST)
+		log_errx("%s: already held by a running aiorun (pid %d)", path,
+			 (int)other);
+	else if (errno == ELOOP)
+		log_errx("%s: a symbolic link: a pidfile is never opened "
+			 "through one",
+			 path);
+	else if (errno == EINVAL)
+		log_errx("%s: not a regular file", path);
+	else
 		log_err("%s", path);
-		pidfile_remove(pfh);
-		return NULL;
-	}
-	return pfh;
+	return NULL;
 }
 
 /* The parent may already be gone by the time the request is made. */
@@ -141,12 +141,33 @@ static void wait_for_executor(struct ev_loop *loop, struct pool *pool)
 		ev_run(loop, EVRUN_ONCE);
 }
 
+/* An explicit --control PATH that cannot be set up is an error before
+ * anything starts (the default path's failure is only a warning). */
+static int open_control(struct control **control, struct ev_loop *loop,
+			const struct settings *s, struct supervisor *sup,
+			struct output *output)
+{
+	if (control_create(control, loop, s, sup, output) == 0)
+		return 0;
+	if (errno == EADDRINUSE)
+		log_errx("--control %s: a running aiorun answers there",
+			 s->control);
+	else if (errno == ENOTSOCK)
+		log_errx("--control %s: exists and is not a socket (left as "
+			 "it is)",
+			 s->control);
+	else
+		log_err("--control %s", s->control);
+	return -1;
+}
+
 static int run(const struct settings *s)
 {
 	struct supervisor *sup = NULL;
+	struct control *control = NULL;
 	struct pool *pool = NULL;
 	struct output *output = NULL;
-	struct pidfh *pfh = NULL;
+	struct pidfile *pfh = NULL;
 	struct ev_loop *loop;
 	int status = EXIT_OSERR;
 	bool started;
@@ -184,18 +205,24 @@ static int run(const struct settings *s)
 		/* output_create has said why. */
 		if (output == NULL)
 			goto destroy_pool;
-		log_set_writer(output_log, output);
 	}
 	if ((sup = supervisor_create(loop, s, output)) == NULL) {
 		log_err("cannot start");
 		goto destroy_pool;
 	}
-	if (signals_init(loop, supervisor_signal, sup) == -1) {
+	if (open_control(&control, loop, s, sup, output) == -1) {
+		started = false;
+	} else if (signals_init(loop, supervisor_signal, sup) == -1) {
 		log_err("cannot watch signals");
 		started = false;
 	} else {
 		started = supervisor_start(sup, &status) == 0;
 	}
+	/* From now on aiorun's lines take the lane of the captured ones
+	 * (output_log). A failed start's one line goes out directly, before
+	 * whatever it started is stopped. */
+	if (started && output != NULL)
+		log_set_writer(output_log, output);
 	if (started)
 		ev_run(loop, 0);
 
@@ -212,14 +239,14 @@ static int run(const struct settings *s)
 		log_info("Leaving. Bye!");
 		status = supervisor_exit_status(sup);
 	}
+	control_destroy(control);
 	supervisor_destroy(sup);
 destroy_pool:
 	pool_destroy(pool);
 	log_set_writer(NULL, NULL);
 	output_destroy(output);
 remove_pidfile:
-	if (pfh != NULL)
-		pidfile_remove(pfh);
+	pidfile_release(pfh);
 	return status;
 }
 

@@ -7,6 +7,7 @@
 
 #include "formation.h"
 #include "parse.h"
+#include "worker.h"
 
 #ifndef AIORUN_VERSION
 #define AIORUN_VERSION "unknown"
@@ -80,6 +81,11 @@ static int set_pidfile(struct settings *s, const char *value)
 	return set_text(&s->pidfile, value);
 }
 
+static int set_control(struct settings *s, const char *value)
+{
+	return set_text(&s->control, value);
+}
+
 static int set_backend(struct settings *s, const char *value)
 {
 	return parse_backend(value, &s->backend);
@@ -109,12 +115,11 @@ static int set_map_exit(struct settings *s, const char *value)
  * value is a count ("2") or a boolean ("yes" is one step). */
 static int verbosity_steps(const char *value)
 {
-	const char *errstr;
+	long long steps;
 	bool on;
-	int steps = (int)strtonum(value, 0, 4, &errstr);
 
-	if (errstr == NULL)
-		return steps;
+	if (parse_number(value, 0, 4, &steps) == 0)
+		return (int)steps;
 	if (parse_bool(value, &on) == 0)
 		return on ? 1 : 0;
 	return -1;
@@ -142,10 +147,12 @@ static int set_quiet(struct settings *s, const char *value)
 
 static int set_executor_workers(struct settings *s, const char *value)
 {
-	const char *errstr;
+	long long count;
 
-	s->executor_workers = (int)strtonum(value, 1, 64, &errstr);
-	return errstr == NULL ? 0 : -1;
+	if (parse_number(value, 1, 64, &count) == -1)
+		return -1;
+	s->executor_workers = (int)count;
+	return 0;
 }
 
 /* The index of VALUE among the COUNT NAMES, or -1: the value of an enum
@@ -298,8 +305,8 @@ static const struct option_def options[] = {
 	{"procfile", 'f', true, FROM_NOT_FILE, "file name", set_procfile},
 	{"env-file", KEY_LONG_ONLY + 0, true, FROM_ALL, "file name",
 	 set_env_file},
-	{"grace", 't', true, FROM_ALL, "duration", set_grace},
-	{"wait-timeout", KEY_LONG_ONLY + 1, true, FROM_ALL, "duration",
+	{"grace", 't', true, FROM_ALL, DURATION_FORMS, set_grace},
+	{"wait-timeout", KEY_LONG_ONLY + 1, true, FROM_ALL, DURATION_FORMS,
 	 set_wait_timeout},
 	{"stop-signal", KEY_LONG_ONLY + 2, true, FROM_ALL, "signal",
 	 set_stop_signal},
@@ -320,7 +327,7 @@ static const struct option_def options[] = {
 	 "value (auto, always, never)", set_color},
 	{"timestamps", KEY_LONG_ONLY + 12, false, FROM_ALL, "boolean",
 	 set_timestamps},
-	{"log-format", KEY_LONG_ONLY + 14, true, FROM_ALL, "value (text, json)",
+	{"log-format", KEY_LONG_ONLY + 17, true, FROM_ALL, "value (text, json)",
 	 set_log_format},
 	{"port", KEY_LONG_ONLY + 15, true, FROM_ALL, "port (1-65535)",
 	 set_port},
@@ -335,6 +342,8 @@ static const struct option_def options[] = {
 	 "backend (auto, select, poll, epoll, io_uring)", set_backend},
 	{"pidfile", KEY_LONG_ONLY + 8, true, FROM_ALL, "file name",
 	 set_pidfile},
+	{"control", KEY_LONG_ONLY + 14, true, FROM_ALL, "socket path",
+	 set_control},
 	{"verbose", 'v', false, FROM_ALL, "count", set_verbose},
 	{"quiet", 'q', false, FROM_ALL, "count", set_quiet},
 	{"check", KEY_LONG_ONLY + 9, false, FROM_CLI_ONLY, NULL, set_check},
@@ -370,21 +379,24 @@ static const char usage_text[] =
 	"  -t, --grace DURATION      time between the stop signal and SIGKILL (10s)\n"
 	"      --wait-timeout DURATION\n"
 	"                            bound on waiting for shutdown-waits-for workers (0: none)\n"
-	"      --stop-signal SIG     signal that cancels workers\n"
+	"      --stop-signal SIG     signal that cancels workers (PROGRAM: the one\n"
+	"                            that began the shutdown; workers: TERM)\n"
 	"      --stop-on WHAT        failure, exit or none: which worker end stops all\n"
+	"                            (failure)\n"
 	"      --run-forever         the end of PROGRAM does not begin the shutdown\n"
 	"      --on-shutdown COMMAND shell command run when the shutdown begins\n"
 	"  -e, --map-exit CODE[:NEW] exit status CODE becomes NEW (default 0)\n"
 	"  -p, --pdeathsig SIG       signal to receive when aiorun's parent dies\n"
 	"      --no-subreaper        do not adopt orphans when not PID 1\n"
-	"      --prefix WHEN         auto, always or never: name each captured line\n"
-	"      --color WHEN          auto, always or never: colour the names\n"
+	"      --prefix WHEN         auto, always or never: name each captured line (auto)\n"
+	"      --color WHEN          auto, always or never: colour the names (auto)\n"
 	"      --timestamps          put the time on each captured line\n"
 	"      --log-format FORMAT   text or json: how every line is written\n"
 	"      --listen-fds NAME     the worker given systemd's sockets (main)\n"
 	"  -x, --executor-workers N  threads of the helper pool (online CPUs, at most 16)\n"
-	"      --backend NAME        auto, select, poll, epoll or io_uring\n"
+	"      --backend NAME        auto, select, poll, epoll or io_uring (auto)\n"
 	"      --pidfile FILE        write and lock a PID file\n"
+	"      --control PATH        aiorunctl's socket, or none (see aiorunctl(1))\n"
 	"  -v, --verbose             log more (repeatable)\n"
 	"  -q, --quiet               log less (repeatable)\n"
 	"      --check               validate everything, print what would run\n"
@@ -392,7 +404,9 @@ static const char usage_text[] =
 	"  -V, --version             show the version\n"
 	"\n"
 	"Every long option but -w, -W, --check, --help and --version can be set\n"
-	"as AIORUN_<NAME> (AIORUN_GRACE=5s). See aiorun(1) and aiorun.conf(5).\n";
+	"as AIORUN_<NAME> (AIORUN_GRACE=5s). A DURATION is seconds (2, 0.5) or\n"
+	"has a unit (500ms, 2s, 1m, 1h); a SIG is a name (TERM, SIGTERM) or a\n"
+	"number. See aiorun(1) and aiorun.conf(5).\n";
 /* clang-format on */
 
 /* Options ---------------------------------------------------------------- */
@@ -412,6 +426,10 @@ static int apply(struct settings *s, const struct option_def *def,
 {
 	if (def->set(s, value) == 0)
 		return 0;
+	if (def->set == set_stop_signal &&
+	    worker_stop_signal_refusal(value) != NULL)
+		return settings_fail(s, "%s: %s is refused: %s", origin, value,
+				     worker_stop_signal_refusal(value));
 	return settings_fail(s, "%s: invalid %s '%s'", origin, def->what,
 			     value);
 }

@@ -16,6 +16,7 @@
 #include "json.h"
 #include "lines.h"
 #include "log.h"
+#include "logfile.h"
 #include "pty.h"
 
 /* PIPE_BUF: a write of at most this much to a pipe is atomic, so no
@@ -54,13 +55,10 @@ struct sink {
 	struct pool_lane own_lane;
 	struct pool_lane *lane; /* its own, or one it shares (see same_file) */
 	struct batch *open;     /* being filled */
-	int fd;
-	bool may_block;     /* a pipe, socket or terminal: may stall */
-	atomic_bool broken; /* aiorun's 1 or 2 has no reader any more */
-	/* A log file: */
-	const char *path;
-	long long size, max_size; /* rotated before passing max_size */
-	int keep;                 /* old files kept: path.1 ... path.keep */
+	int fd;                 /* standard output or error, or -1 */
+	bool may_block;         /* a pipe, socket or terminal: may stall */
+	atomic_bool broken;     /* that output has no reader any more */
+	struct logfile *log;    /* or a worker's log file */
 };
 
 struct stream {
@@ -96,6 +94,8 @@ struct output {
 	bool closed_told;      /* output_closed has been called */
 	void (*closed)(int fd, void *data);
 	void *closed_data;
+	output_line_fn *line_tap; /* sees each line first, or NULL */
+	void *line_tap_data;
 	char stamp[32];
 	time_t stamp_second;
 	struct json_clock clock;
@@ -186,7 +186,15 @@ struct output *output_create(struct ev_loop *loop, struct pool *pool,
 	for (size_t i = 0; i < count; i++) {
 		if (workers[i].log_file != NULL &&
 		    (out->logs[i] = open_log(&workers[i])) == NULL) {
-			log_err("%s", workers[i].log_file);
+			if (errno == ELOOP)
+				log_errx("%s: a symbolic link: a log file is "
+					 "never opened through one",
+					 workers[i].log_file);
+			else if (errno == EINVAL)
+				log_errx("%s: not a regular file",
+					 workers[i].log_file);
+			else
+				log_err("%s", workers[i].log_file);
 			output_destroy(out);
 			return NULL;
 		}
@@ -197,23 +205,21 @@ struct output *output_create(struct ev_loop *loop, struct pool *pool,
 /* Opened here, on the loop's thread, so that a bad path stops the start. */
 static struct sink *open_log(const struct worker *w)
 {
-	struct sink *log = calloc(1, sizeof(*log));
-	struct stat st;
+	struct sink *sink = calloc(1, sizeof(*sink));
 
-	if (log == NULL)
+	if (sink == NULL)
 		return NULL;
-	log->lane = &log->own_lane;
-	log->path = w->log_file;
-	log->max_size = w->log_max_size;
-	log->keep = w->log_keep;
-	log->fd = open(w->log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-		       0644);
-	if (log->fd == -1) {
-		free(log);
+	sink->lane = &sink->own_lane;
+	sink->fd = -1;
+	sink->log = logfile_open(w->log_file, w->log_max_size, w->log_keep);
+	if (sink->log == NULL) {
+		int saved = errno;
+
+		free(sink);
+		errno = saved;
 		return NULL;
 	}
-	log->size = fstat(log->fd, &st) == 0 ? (long long)st.st_size : 0;
-	return log;
+	return sink;
 }
 
 void output_abandon(struct output *out)
@@ -262,76 +268,17 @@ static int write_all(struct output *out, int fd, bool may_block,
 	return 0;
 }
 
-/* Moves path to path.1, path.1 to path.2, ... dropping what is past
- * KEEP, and opens a new path. */
-static void rotate(struct sink *log)
-{
-	char from[4096], to[4096];
-
-	close(log->fd);
-	for (int i = log->keep; i >= 1; i--) {
-		if (i > 1)
-			snprintf(from, sizeof(from), "%s.%d", log->path, i - 1);
-		else
-			snprintf(from, sizeof(from), "%s", log->path);
-		snprintf(to, sizeof(to), "%s.%d", log->path, i);
-		rename(from, to);
-	}
-	log->fd =
-		open(log->path,
-		     O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-	log->size = 0;
-	if (log->fd == -1)
-		log_warn("%s: cannot reopen after rotating; its lines are lost",
-			 log->path);
-}
-
-/* Appends whole lines, rotating first whenever the next line would take
- * the file past its size; a line longer than that goes alone. */
-static void write_log(struct output *out, struct sink *log, const char *data,
-		      size_t len)
-{
-	size_t start = 0;
-
-	while (start < len && log->fd >= 0) {
-		size_t end = start,
-		       room = log->size < log->max_size
-				      ? (size_t)(log->max_size - log->size)
-				      : 0;
-
-		while (end < len) {
-			const char *nl = memchr(data + end, '\n', len - end);
-			size_t next = nl ? (size_t)(nl - data) + 1 : len;
-
-			if (next - start > room && end > start)
-				break;
-			end = next;
-			if (next - start > room)
-				break;
-		}
-		if (end - start > room && log->size > 0) {
-			rotate(log);
-			continue;
-		}
-		write_all(out, log->fd, false, data + start, end - start);
-		log->size += (long long)(end - start);
-		start = end;
-	}
-}
-
 static void write_batch(struct pool_job *job)
 {
 	struct batch *b = (struct batch *)job;
 	struct sink *sink = b->sink;
 	size_t start = 0;
 
-	if (sink->path != NULL) {
-		write_log(b->out, sink, b->data, b->len);
-		if (b->last && sink->fd >= 0) {
-			fsync(sink->fd);
-			close(sink->fd);
-			sink->fd = -1;
-		}
+	if (sink->log != NULL) {
+		if (!atomic_load(&b->out->abandoned))
+			logfile_write(sink->log, b->data, b->len);
+		if (b->last)
+			logfile_close(sink->log);
 		return;
 	}
 	for (int i = 0; i <= b->writes && start < b->len; i++) {
@@ -509,6 +456,8 @@ static void emit(struct stream *s, const char *text, size_t len)
 	size_t stamp_len = 0;
 	char *dest;
 
+	if (out->line_tap != NULL)
+		out->line_tap(s->w, text, len, out->line_tap_data);
 	if (out->options.json) {
 		emit_json(s, text, len);
 		return;
@@ -705,6 +654,12 @@ void output_on_closed(struct output *out, void (*closed)(int fd, void *data),
 	out->closed_data = data;
 }
 
+void output_on_line(struct output *out, output_line_fn *line, void *data)
+{
+	out->line_tap = line;
+	out->line_tap_data = data;
+}
+
 int output_log(const char *line, size_t len, void *data)
 {
 	struct output *out = data;
@@ -784,8 +739,7 @@ void output_destroy(struct output *out)
 		if (out->logs[i] == NULL)
 			continue;
 		free(out->logs[i]->open);
-		if (out->logs[i]->fd >= 0)
-			close(out->logs[i]->fd);
+		logfile_destroy(out->logs[i]->log);
 		free(out->logs[i]);
 	}
 	free(out->logs);

@@ -55,6 +55,13 @@ int output_log(const char *line, size_t len, void *out);
 void output_on_closed(struct output *out, void (*closed)(int fd, void *data),
 		      void *data);
 
+/* LINE sees each whole line (LEN bytes, no newline) a worker W writes,
+ * on the loop's thread, as it is cut: "aiorunctl logs" keeps the recent
+ * ones. NULL: none. */
+typedef void output_line_fn(const struct worker *w, const char *text,
+			    size_t len, void *data);
+void output_on_line(struct output *out, output_line_fn *line, void *data);
+
 /* Reads every pipe to its end (or until no writer is left that could be
  * waited for) and queues the rest of the lines, the last partial ones
  * with a newline. Call once every process is gone; the pool then writes

@@ -55,6 +55,21 @@ char *format_duration(double seconds, char *buf, size_t size)
 	return buf;
 }
 
+int parse_number(const char *text, long long min, long long max,
+		 long long *value)
+{
+	const char *errstr;
+	long long number;
+
+	if (text[0] < '0' || text[0] > '9')
+		return -1;
+	number = strtonum(text, min, max, &errstr);
+	if (errstr != NULL)
+		return -1;
+	*value = number;
+	return 0;
+}
+
 /* Standard Linux numbering; realtime signals are reachable by number. */
 static const char *const signal_names[] = {
 	[SIGHUP] = "SIGHUP",   [SIGINT] = "SIGINT",
@@ -79,12 +94,11 @@ static const char *const signal_names[] = {
 int parse_signal(const char *text)
 {
 	const char *name = text;
-	const char *errstr;
+	long long number;
 	int signo;
 
-	signo = (int)strtonum(text, 1, NSIG - 1, &errstr);
-	if (errstr == NULL)
-		return signo;
+	if (parse_number(text, 1, NSIG - 1, &number) == 0)
+		return (int)number;
 	if (strncasecmp(name, "SIG", 3) == 0)
 		name += 3;
 	for (signo = 1; signo < NAMED_SIGNALS; signo++)
@@ -139,10 +153,9 @@ int parse_size(const char *text, long long *bytes)
 
 int parse_exit_code(const char *text)
 {
-	const char *errstr;
-	int code = (int)strtonum(text, 0, 255, &errstr);
+	long long code;
 
-	return errstr == NULL ? code : -1;
+	return parse_number(text, 0, 255, &code) == 0 ? (int)code : -1;
 }
 
 int parse_exit_mapping(const char *text, int *from, int *to)

@@ -11,6 +11,9 @@
  * and far below what a double or ev_tstamp would round. */
 #define DURATION_MAX (365.0 * 24 * 3600)
 
+/* What parse_duration takes, for messages. */
+#define DURATION_FORMS "duration (2, 0.5, 500ms, 2s, 1m, 1h)"
+
 /* "2", "0.5" (seconds) or a number with a unit: "500ms", "2s", "1m", "1h".
  * Returns 0 and stores seconds, or -1 for anything else (negative, empty,
  * trailing junk, over DURATION_MAX). */
@@ -20,7 +23,14 @@ int parse_duration(const char *text, double *seconds);
  * "1.5s". Returns BUF. */
 char *format_duration(double seconds, char *buf, size_t size);
 
+/* A whole number from MIN to MAX written in decimal digits alone: no
+ * sign, no blank, nothing after (strtonum(3) would take a leading blank
+ * and '+'). Returns 0 and stores it, or -1. */
+int parse_number(const char *text, long long min, long long max,
+		 long long *value);
+
 /* "TERM", "SIGTERM", "term" or "15". Returns the signal number, or -1.
+ * No blank or sign is taken, as for every number aiorun reads.
  * SIGKILL and SIGSTOP are accepted: whether they make sense is the
  * caller's business. */
 int parse_signal(const char *text);

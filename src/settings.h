@@ -59,6 +59,7 @@ struct settings {
 	struct output_options output;
 	unsigned int backend; /* libev EVBACKEND_ flags; 0: libev's choice */
 	const char *pidfile;  /* or NULL */
+	const char *control;  /* the control socket; NULL: the default */
 	const char *config_file;
 	const char *procfile;
 	const char *env_file;  /* "none": no .env beside the Procfile */

@@ -135,8 +135,10 @@ static void rearm_grace_timer(struct supervisor *sup)
 /* One line for each grace period among those killed. */
 static void kill_late(struct supervisor *sup)
 {
+	/* A worker stopped on request is no shutdown's late one. */
 	if (grace_kill_late(sup->tasks, sup->count, &sup->adopted,
-			    sup->settings->grace, ev_now(sup->loop)))
+			    sup->settings->grace, ev_now(sup->loop)) &&
+	    sup->state != STATE_RUNNING)
 		sup->facts.killed_late = true;
 	rearm_grace_timer(sup);
 }
@@ -160,6 +162,10 @@ static const char *cause_text(const struct supervisor *sup,
 		break;
 	case EVENT_OUTPUT_CLOSED:
 		strlcpy(buf, "output closed", size);
+		break;
+	case EVENT_SHUTDOWN_REQUEST:
+		snprintf(buf, size, "requested by aiorunctl (uid %d)",
+			 in->status);
 		break;
 	case EVENT_ALL_GONE:
 		if (sup->count > 0 && sup->settings->run_forever) {
@@ -217,6 +223,9 @@ static void begin_shutdown(struct supervisor *sup, const struct input *in)
 	if (in->event == EVENT_STOP_SIGNAL) {
 		log_info("Stopping the loop (received %s)",
 			 signal_name(in->signo));
+		sup->facts.cause = CAUSE_SIGNAL;
+	} else if (in->event == EVENT_SHUTDOWN_REQUEST) {
+		/* As SIGTERM: the same exit status, the same stop signal. */
 		sup->facts.cause = CAUSE_SIGNAL;
 	} else if (in->event == EVENT_DECISIVE_END) {
 		sup->facts.cause = CAUSE_WORKER;
@@ -674,31 +683,6 @@ void supervisor_signal(int signo, void *data)
 
 /* Creation and start ----------------------------------------------------- */
 
-/* Socket activation: when systemd passed sockets to aiorun itself, they
- * go on to one task, PROGRAM unless --listen-fds names another, which
- * gets them at 3 and up with LISTEN_PID its own. No other task sees
- * them. */
-static void pass_sockets(struct supervisor *sup)
-{
-	const char *name = sup->settings->listen_worker;
-	const char *names;
-	int count = systemd_listen_fds(&names);
-
-	if (count == 0)
-		return;
-	for (size_t i = 0; i < sup->count; i++) {
-		struct task *t = &sup->tasks[i];
-
-		if (name != NULL ? strcmp(t->def->name, name) == 0
-				 : t->def->is_main) {
-			t->listen_fds = count;
-			t->listen_names = names;
-			return;
-		}
-	}
-	log_warnx("LISTEN_FDS: no PROGRAM to pass %d sockets to", count);
-}
-
 struct supervisor *supervisor_create(struct ev_loop *loop,
 				     const struct settings *settings,
 				     struct output *output)
@@ -741,7 +725,7 @@ struct supervisor *supervisor_create(struct ev_loop *loop,
 			return NULL;
 		}
 	}
-	pass_sockets(sup);
+	task_pass_sockets(sup->tasks, sup->count, sup->settings->listen_worker);
 	if (output != NULL)
 		output_on_closed(output, output_closed, sup);
 
@@ -768,6 +752,9 @@ struct supervisor *supervisor_create(struct ev_loop *loop,
  * in turn, until no child is left. */
 static void abort_start(struct supervisor *sup)
 {
+	/* Nothing of the run is left to see: the loop may still turn while
+	 * the output is written out. */
+	ev_child_stop(sup->loop, &sup->reaper);
 	for (size_t i = 0; i < sup->count; i++) {
 		struct task *t = &sup->tasks[i];
 
@@ -849,6 +836,37 @@ int supervisor_start(struct supervisor *sup, int *exit_status)
 	check_all_ready(sup);
 	systemd_watchdog_start(sup->loop);
 	return 0;
+}
+
+struct task *supervisor_tasks(struct supervisor *sup, size_t *count)
+{
+	*count = sup->count;
+	return sup->tasks;
+}
+
+bool supervisor_running(const struct supervisor *sup)
+{
+	return sup->state == STATE_RUNNING;
+}
+
+void supervisor_watch_tasks(struct supervisor *sup,
+			    void (*changed)(struct task *t, void *data),
+			    void *data)
+{
+	sup->ctx.changed = changed;
+	sup->ctx.changed_data = data;
+}
+
+void supervisor_arm_grace(struct supervisor *sup)
+{
+	rearm_grace_timer(sup);
+}
+
+void supervisor_request_shutdown(struct supervisor *sup, int uid)
+{
+	post(sup, (struct input){.event = EVENT_SHUTDOWN_REQUEST,
+				 .signo = SIGTERM,
+				 .status = uid});
 }
 
 int supervisor_exit_status(const struct supervisor *sup)

@@ -4,6 +4,7 @@
 #define AIORUN_SUPERVISOR_H
 
 #include <ev.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -26,6 +27,27 @@ int supervisor_start(struct supervisor *sup, int *exit_status);
 
 /* Handles a signal aiorun received (the signals.h callback). */
 void supervisor_signal(int signo, void *sup);
+
+/* The tasks, one per worker, in the order of SETTINGS->workers: for the
+ * control socket, which posts its requests to them (task_post). */
+struct task *supervisor_tasks(struct supervisor *sup, size_t *count);
+
+/* Whether the shutdown has not begun: nothing may start once it has. */
+bool supervisor_running(const struct supervisor *sup);
+
+/* CHANGED is called after each event a task handled (task.h). */
+struct task;
+void supervisor_watch_tasks(struct supervisor *sup,
+			    void (*changed)(struct task *t, void *data),
+			    void *data);
+
+/* Arms the grace timer for a task just stopped on request: SIGKILL
+ * follows its grace period. */
+void supervisor_arm_grace(struct supervisor *sup);
+
+/* Begins the shutdown as SIGTERM does, its reason "requested by
+ * aiorunctl (uid UID)". Nothing once the shutdown has begun. */
+void supervisor_request_shutdown(struct supervisor *sup, int uid);
 
 /* aiorun's exit status once ev_run has returned: SPEC section 4, with
  * --map-exit applied. */

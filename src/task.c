@@ -12,6 +12,7 @@
 #include "log.h"
 #include "output.h"
 #include "parse.h"
+#include "systemd.h"
 #include "terminal.h"
 
 /* An event with what it carries. */
@@ -56,7 +57,34 @@ bool task_pending_kill(const struct task *t)
 
 bool task_active(const struct task *t)
 {
-	return t->pid > 0 || t->state == TASK_BACKOFF;
+	return t->pid > 0 || t->state == TASK_BACKOFF ||
+	       t->state == TASK_STOPPED;
+}
+
+/* Socket activation ----------------------------------------------------- */
+
+/* Socket activation: when systemd passed sockets to aiorun itself, they
+ * go on to one task, PROGRAM unless --listen-fds names another, which
+ * gets them at 3 and up with LISTEN_PID its own. No other task sees
+ * them. */
+void task_pass_sockets(struct task *tasks, size_t count, const char *name)
+{
+	const char *names;
+	int fds = systemd_listen_fds(&names);
+
+	if (fds == 0)
+		return;
+	for (size_t i = 0; i < count; i++) {
+		struct task *t = &tasks[i];
+
+		if (name != NULL ? strcmp(t->def->name, name) == 0
+				 : t->def->is_main) {
+			t->listen_fds = fds;
+			t->listen_names = names;
+			return;
+		}
+	}
+	log_warnx("LISTEN_FDS: no PROGRAM to pass %d sockets to", fds);
 }
 
 /* Starting ---------------------------------------------------------------- */
@@ -262,7 +290,7 @@ void task_reaped(struct task *t, int wstatus)
 	struct task_input in;
 
 	t->pid = 0;
-	t->status = wait_status_code(wstatus);
+	t->status = t->last_status = wait_status_code(wstatus);
 	ready_stop(t);
 	if (t->took_terminal) {
 		t->took_terminal = false;
@@ -284,6 +312,7 @@ static struct task_input start_failed(struct task *t)
 {
 	int status = t->status >= 0 ? t->status : EXIT_OSERR;
 
+	t->last_status = status;
 	return judge_end(t, W_EXITCODE(status, 0));
 }
 
@@ -307,6 +336,8 @@ static bool spawn_action(struct task *t, enum task_state from,
 	const struct worker *w = t->def;
 
 	ev_timer_stop(t->ctx->loop, &t->restart_timer);
+	if (from == TASK_BACKOFF)
+		t->restarts++;
 	if (start_now(t) == -1) {
 		*next = start_failed(t);
 		return true;
@@ -407,6 +438,12 @@ static bool perform(struct task *t, enum task_action action,
 	case TACT_NONE:
 		break;
 	case TACT_SPAWN:
+		/* A start asked for is a fresh start: no start limit and no
+		 * backoff carried over (SPEC section 9). */
+		if (in->event == TEV_START_REQUEST) {
+			t->start_count = 0;
+			t->next_delay = t->def->restart_delay;
+		}
 		return spawn_action(t, from, next);
 	case TACT_WATCH:
 		log_debug("Started task %s (pid %d)", t->def->name,
@@ -464,6 +501,8 @@ static void task_dispatch(struct task *t, struct task_input in)
 			break;
 		in = next;
 	}
+	if (t->ctx->changed != NULL)
+		t->ctx->changed(t, t->ctx->changed_data);
 }
 
 void task_post(struct task *t, enum task_event event)
@@ -479,6 +518,7 @@ int task_init(struct task *t, struct task_context *ctx,
 		.ctx = ctx,
 		.state = TASK_WAITING,
 		.status = -1,
+		.last_status = -1,
 		.next_delay = def->restart_delay,
 		.plan =
 			{

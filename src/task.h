@@ -35,6 +35,10 @@ struct task_context {
 	void (*ended)(struct task *t, const struct end_outcome *out, int status,
 		      bool not_ready, void *owner);
 	void *owner;
+	/* Some event reached T: its state may have changed. Called once
+	 * the event and its follow-ups are handled; NULL: nobody asks. */
+	void (*changed)(struct task *t, void *data);
+	void *changed_data;
 };
 
 /* What aiorun has sent the task's process group since it started. */
@@ -50,9 +54,10 @@ struct task {
 	enum task_state state;
 
 	/* The process. */
-	pid_t pid;  /* 0 when none runs */
-	pid_t pgid; /* its process group, which may outlive it */
-	int status; /* last status (code or 128+N), -1 before any end */
+	pid_t pid;       /* 0 when none runs */
+	pid_t pgid;      /* its process group, which may outlive it */
+	int status;      /* last status (code or 128+N), -1 before any end */
+	int last_status; /* the same, kept across starts, for "status" */
 	enum task_sent sent;
 	double deadline;          /* after SENT_STOP: when SIGKILL is due */
 	bool took_terminal;       /* its group has aiorun's terminal */
@@ -65,6 +70,7 @@ struct task {
 
 	/* Restarts. */
 	double started_at;
+	int restarts;      /* the restarts its policy made */
 	double next_delay; /* the coming restart's delay */
 	double *starts;    /* the last start_limit start times, a ring */
 	int start_count;   /* starts recorded in the ring */
@@ -107,11 +113,16 @@ bool task_alive(const struct task *t);
 /* Whether T was sent its stop signal and still waits for its SIGKILL. */
 bool task_pending_kill(const struct task *t);
 
-/* Running, or due to restart. */
+/* Running, due to restart, or held down on request (a stopped worker
+ * is still part of the set: "start" may bring it back). */
 bool task_active(const struct task *t);
 
 /* T's grace period: its own, or the global one. */
 double task_grace(const struct task *t);
+
+/* Socket activation: the sockets systemd passed to aiorun go to the task
+ * NAME, or PROGRAM's when NAME is NULL. */
+void task_pass_sockets(struct task *tasks, size_t count, const char *name);
 
 /* Sends SIGNO to T's process group. Returns 0 or -1 with errno set. */
 int task_signal(const struct task *t, int signo);

@@ -28,6 +28,24 @@ void worker_init(struct worker *w, const char *name, const char *origin)
 	};
 }
 
+const char *worker_stop_signal_refusal(const char *value)
+{
+	switch (parse_signal(value)) {
+	case SIGKILL:
+		return "SIGKILL cannot be caught, so no worker could end "
+		       "gracefully; it comes anyway when the grace period runs "
+		       "out";
+	case SIGSTOP:
+		return "SIGSTOP cannot be caught, and would stop the workers "
+		       "instead of ending them";
+	case SIGCONT:
+		return "SIGCONT follows every stop signal anyway, and ends "
+		       "nothing";
+	default:
+		return NULL;
+	}
+}
+
 int worker_parse_stop_signal(const char *value)
 {
 	int signo = parse_signal(value);
@@ -149,7 +167,7 @@ static int set_start_limit(struct settings *s, struct worker *w,
 			   const char *value)
 {
 	const char *slash = strchr(value, '/');
-	const char *errstr;
+	long long limit;
 	char count[16];
 
 	(void)s;
@@ -157,9 +175,9 @@ static int set_start_limit(struct settings *s, struct worker *w,
 		return -1;
 	memcpy(count, value, (size_t)(slash - value));
 	count[slash - value] = '\0';
-	w->start_limit = (int)strtonum(count, 1, 100000, &errstr);
-	if (errstr != NULL)
+	if (parse_number(count, 1, 100000, &limit) == -1)
 		return -1;
+	w->start_limit = (int)limit;
 	return parse_duration(slash + 1, &w->start_interval);
 }
 
@@ -198,11 +216,13 @@ static int set_log_max_size(struct settings *s, struct worker *w,
 
 static int set_log_keep(struct settings *s, struct worker *w, const char *value)
 {
-	const char *errstr;
+	long long keep;
 
 	(void)s;
-	w->log_keep = (int)strtonum(value, 0, 1000, &errstr);
-	return errstr == NULL ? 0 : -1;
+	if (parse_number(value, 0, 1000, &keep) == -1)
+		return -1;
+	w->log_keep = (int)keep;
+	return 0;
 }
 
 static int set_copies(struct settings *s, struct worker *w, const char *value)
@@ -244,14 +264,14 @@ static int set_ready(struct settings *s, struct worker *w, const char *value)
 	}
 	if (strncmp(value, "tcp:", 4) == 0) {
 		const char *colon = strrchr(value + 4, ':');
-		const char *errstr;
+		long long port;
 		char *host;
 
 		if (colon == NULL || colon == value + 4)
 			return -1;
-		w->ready_port = (int)strtonum(colon + 1, 1, 65535, &errstr);
-		if (errstr != NULL)
+		if (parse_number(colon + 1, 1, 65535, &port) == -1)
 			return -1;
+		w->ready_port = (int)port;
 		host = settings_own(
 			s, strndup(value + 4, (size_t)(colon - value - 4)));
 		if (host == NULL)
@@ -315,14 +335,14 @@ static const struct worker_key {
 	{"group", "group", set_group},
 	{"env", "environment entry (KEY=VALUE)", set_env},
 	{"restart", "restart policy (no, on-failure, always)", set_restart},
-	{"restart-delay", "duration", set_restart_delay},
-	{"restart-max-delay", "duration", set_restart_max_delay},
+	{"restart-delay", DURATION_FORMS, set_restart_delay},
+	{"restart-max-delay", DURATION_FORMS, set_restart_max_delay},
 	{"start-limit", "start limit (N/DURATION)", set_start_limit},
 	{"stop-signal", "signal", set_worker_stop_signal},
-	{"grace", "duration", set_worker_grace},
+	{"grace", DURATION_FORMS, set_worker_grace},
 	{"shutdown-waits-for", "boolean", set_waits},
 	{"ready", "readiness (notify, tcp:HOST:PORT, exec:COMMAND)", set_ready},
-	{"ready-timeout", "duration", set_ready_timeout},
+	{"ready-timeout", DURATION_FORMS, set_ready_timeout},
 	{"after", "list of worker names", set_after},
 	{"log-file", "file name", set_log_file},
 	{"log-max-size", "size (bytes, or with K, M or G)", set_log_max_size},
@@ -338,11 +358,15 @@ int worker_set_key(struct settings *s, struct worker *w, const char *key,
 	     i++) {
 		if (strcmp(worker_keys[i].name, key) != 0)
 			continue;
-		if (worker_keys[i].set(s, w, value) == -1)
-			return settings_fail(s, "%s: %s: invalid %s '%s'",
-					     origin, key, worker_keys[i].what,
-					     value);
-		return 0;
+		if (worker_keys[i].set(s, w, value) == 0)
+			return 0;
+		if (worker_keys[i].set == set_worker_stop_signal &&
+		    worker_stop_signal_refusal(value) != NULL)
+			return settings_fail(s, "%s: %s: %s is refused: %s",
+					     origin, key, value,
+					     worker_stop_signal_refusal(value));
+		return settings_fail(s, "%s: %s: invalid %s '%s'", origin, key,
+				     worker_keys[i].what, value);
 	}
 	return settings_fail(s, "%s: unknown key '%s' in [worker:%s]", origin,
 			     key, w->name);

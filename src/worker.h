@@ -99,4 +99,8 @@ bool worker_valid_env_key(const char *key, size_t len);
  * Returns the signal, or -1 for those and for what is no signal. */
 int worker_parse_stop_signal(const char *value);
 
+/* Why VALUE, a signal, cannot be a stop signal; NULL when it can, or when
+ * it is no signal at all. */
+const char *worker_stop_signal_refusal(const char *value);
+
 #endif

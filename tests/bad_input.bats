@@ -30,20 +30,37 @@ START='touch "$T/started"'
 
 
 @test "bad -w and -W values exit 64" {
-	expect 64 "aiorun: --worker: invalid worker (NAME=COMMAND) 'web'" -w web -- touch "$T/started"
-	expect 64 "aiorun: --worker: invalid worker (NAME=COMMAND) '=x'" -w =x
-	expect 64 "aiorun: --worker: invalid worker (NAME=COMMAND) 'web='" -w web=
-	expect 64 "aiorun: --worker: invalid worker name 'a b' (letters, digits, '_', '-' and '.')" -w "a b=$START"
-	expect 64 "aiorun: --waits-for: invalid worker name 'a/b' (letters, digits, '_', '-' and '.')" -W "a/b=$START"
-	expect 64 "aiorun: --worker: duplicate worker name 'web' (first declared at --worker)" -w "web=$START" -w "web=$START"
-	expect 64 "aiorun: PROGRAM: duplicate worker name 'main' (first declared at --worker)" -w "main=$START" -- touch "$T/started"
-	expect 64 "aiorun: missing value for option '-w'" -w
+	expect 64 "aiorun: --worker: invalid worker (NAME=COMMAND) 'web' (see aiorun --help)" -w web -- touch "$T/started"
+	expect 64 "aiorun: --worker: invalid worker (NAME=COMMAND) '=x' (see aiorun --help)" -w =x
+	expect 64 "aiorun: --worker: invalid worker (NAME=COMMAND) 'web=' (see aiorun --help)" -w web=
+	expect 64 "aiorun: --worker: invalid worker name 'a b' (letters, digits, '_', '-' and '.') (see aiorun --help)" -w "a b=$START"
+	expect 64 "aiorun: --waits-for: invalid worker name 'a/b' (letters, digits, '_', '-' and '.') (see aiorun --help)" -W "a/b=$START"
+	expect 64 "aiorun: --worker: duplicate worker name 'web' (first declared at --worker) (see aiorun --help)" -w "web=$START" -w "web=$START"
+	expect 64 "aiorun: PROGRAM: duplicate worker name 'main' (first declared at --worker) (see aiorun --help)" -w "main=$START" -- touch "$T/started"
+	expect 64 "aiorun: missing value for option '-w' (see aiorun --help)" -w
 }
 
 @test "bad option values exit 64" {
-	expect 64 "aiorun: --stop-on: invalid value (failure, exit, none) 'sometimes'" --stop-on sometimes -w "a=$START"
-	expect 64 "aiorun: --config: invalid file name ''" --config= -w "a=$START"
-	AIORUN_WAIT_TIMEOUT=forever expect 64 "aiorun: AIORUN_WAIT_TIMEOUT: invalid duration 'forever'" -w "a=$START"
+	expect 64 "aiorun: --stop-on: invalid value (failure, exit, none) 'sometimes' (see aiorun --help)" --stop-on sometimes -w "a=$START"
+	expect 64 "aiorun: --config: invalid file name '' (see aiorun --help)" --config= -w "a=$START"
+	AIORUN_WAIT_TIMEOUT=forever expect 64 "aiorun: AIORUN_WAIT_TIMEOUT: invalid duration (2, 0.5, 500ms, 2s, 1m, 1h) 'forever' (see aiorun --help)" -w "a=$START"
+}
+
+@test "numbers take digits alone: no blank or sign before a signal or a count" {
+	expect 64 "aiorun: --stop-signal: invalid signal ' 15' (see aiorun --help)" --stop-signal " 15" -w "a=$START"
+	expect 64 "aiorun: --stop-signal: invalid signal '+15' (see aiorun --help)" --stop-signal +15 -w "a=$START"
+	expect 64 "aiorun: --pdeathsig: invalid signal '+1' (see aiorun --help)" -p +1 -w "a=$START"
+	expect 64 "aiorun: --executor-workers: invalid thread count (1-64) ' 2' (see aiorun --help)" -x " 2" -w "a=$START"
+	expect 64 "aiorun: --executor-workers: invalid thread count (1-64) '+2' (see aiorun --help)" -x +2 -w "a=$START"
+	expect 64 "aiorun: --map-exit: invalid exit mapping (CODE[:NEW], 0-255) '+1:0' (see aiorun --help)" -e +1:0 -w "a=$START"
+	AIORUN_STOP_SIGNAL=" 15" expect 64 "aiorun: AIORUN_STOP_SIGNAL: invalid signal ' 15' (see aiorun --help)" -w "a=$START"
+	# As durations already did.
+	expect 64 "aiorun: --grace: invalid duration (2, 0.5, 500ms, 2s, 1m, 1h) ' 1' (see aiorun --help)" --grace " 1" -w "a=$START"
+	expect 64 "aiorun: --grace: invalid duration (2, 0.5, 500ms, 2s, 1m, 1h) '+1' (see aiorun --help)" --grace +1 -w "a=$START"
+	conf '[worker:w]\ncommand = %s\nstop-signal = +15\n' "$START"
+	expect 78 "aiorun: $T/c:3: stop-signal: invalid signal '+15'" -c "$T/c"
+	conf '[worker:w]\ncommand = %s\nlog-keep = +1\n' "$START"
+	expect 78 "aiorun: $T/c:3: log-keep: invalid count (0-1000) '+1'" -c "$T/c"
 }
 
 @test "unreadable files exit 78 naming the file" {
@@ -52,6 +69,8 @@ START='touch "$T/started"'
 	expect 78 "aiorun: $T/none: No such file or directory" --env-file "$T/none" -w "a=$START"
 	mkdir "$T/dir"
 	expect 78 "aiorun: $T/dir: Is a directory" -f "$T/dir"
+	expect 78 "aiorun: $T/dir: Is a directory" --env-file "$T/dir" -w "a=$START"
+	expect 78 "aiorun: $T/dir: Is a directory" -c "$T/dir"
 }
 
 @test "a catalogue of bad config files exits 78 with FILE:LINE" {
@@ -78,13 +97,64 @@ START='touch "$T/started"'
 	conf 'this is not ini\n'
 	expect 78 "aiorun: $T/c:1: syntax error" -c "$T/c"
 	conf '[aiorun]\ngrace = soon\n'
-	expect 78 "aiorun: $T/c:2: grace: invalid duration 'soon'" -c "$T/c" -- touch "$T/started"
+	expect 78 "aiorun: $T/c:2: grace: invalid duration (2, 0.5, 500ms, 2s, 1m, 1h) 'soon'" -c "$T/c" -- touch "$T/started"
 	conf '[aiorun]\nconfig = other\n'
 	expect 78 "aiorun: $T/c:2: unknown key 'config' in [aiorun]" -c "$T/c" -- touch "$T/started"
 	conf '[aiorun]\nworker = a=b\n'
 	expect 78 "aiorun: $T/c:2: unknown key 'worker' in [aiorun]" -c "$T/c" -- touch "$T/started"
 	conf '[aiorun]\nstop-on = maybe\n'
 	expect 78 "aiorun: $T/c:2: stop-on: invalid value (failure, exit, none) 'maybe'" -c "$T/c" -- touch "$T/started"
+	conf '[worker:a] junk\ncommand = %s\n' "$START"
+	expect 78 "aiorun: $T/c:1: text after the section header" -c "$T/c"
+	conf '# x\n[aiorun] ; a comment\n'
+	expect 78 "aiorun: $T/c:2: text after the section header" -c "$T/c" -- touch "$T/started"
+}
+
+@test "a NUL byte in a config file, Procfile or env-file exits 78 at its line" {
+	printf '[worker:a]\ncommand = echo a\0b; %s\n' "$START" >"$T/c"
+	expect 78 "aiorun: $T/c:2: a NUL byte" -c "$T/c"
+	# In a comment too.
+	printf '[worker:a]\ncommand = %s\n; a\0b\nbogus = 1\n' "$START" >"$T/c"
+	expect 78 "aiorun: $T/c:3: a NUL byte" -c "$T/c"
+	printf 'a: %s\n\0b: x\n' "$START" >"$T/p"
+	expect 78 "aiorun: $T/p:2: a NUL byte" -f "$T/p"
+	printf 'a: x\0y\n' >"$T/p"
+	expect 78 "aiorun: $T/p:1: a NUL byte" -f "$T/p"
+	printf 'A=1\nB=2\0C=3\n' >"$T/e"
+	expect 78 "aiorun: $T/e:2: a NUL byte" --env-file "$T/e" -w "a=$START"
+	printf '\0SKIPPED=1\n' >"$T/e"
+	expect 78 "aiorun: $T/e:1: a NUL byte" --env-file "$T/e" -w "a=$START"
+}
+
+@test "a config line over 1 MiB exits 78; one of 1 MiB is read whole" {
+	# 1048576 bytes, then one more: never read as two lines.
+	{
+		printf '[worker:a]\ncommand = %s; : ' "$START"
+		head -c $((1048577 - 10 - ${#START} - 4 - 1)) /dev/zero | tr '\0' a
+		printf 'b\n'
+	} >"$T/c"
+	[ "$(sed -n 2p "$T/c" | wc -c)" -eq 1048578 ]
+	expect 78 "aiorun: $T/c:2: line longer than 1048576 bytes" -c "$T/c"
+	{
+		printf '[worker:a]\ncommand = : '
+		head -c $((1048576 - 12 - 12)) /dev/zero | tr '\0' a
+		printf '; echo whole\nrestart = no\n'
+	} >"$T/c"
+	[ "$(sed -n 2p "$T/c" | wc -c)" -eq 1048577 ]
+	# Checked, not run: Linux takes at most 128 KiB in one argument.
+	run "$AIORUN" --check -c "$T/c"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${#lines[0]}" -eq $((32 + 1048576 - 10)) ]
+	[[ "${lines[0]}" == "a  restart=no         -         : aaaa"*"aaaa; echo whole" ]]
+	[ "${lines[1]}" = "aiorun: configuration OK" ]
+	# The limit holds for the Procfile and the env-file, and a file
+	# with no end is not read past it.
+	{ printf 'a: : '; head -c 1048576 /dev/zero | tr '\0' a; printf '\n'; } >"$T/p"
+	expect 78 "aiorun: $T/p:1: line longer than 1048576 bytes" -f "$T/p"
+	expect 78 "aiorun: /dev/zero:1: line longer than 1048576 bytes" -c /dev/zero
+	expect 78 "aiorun: /dev/zero:1: line longer than 1048576 bytes" -f /dev/zero
+	expect 78 "aiorun: /dev/zero:1: line longer than 1048576 bytes" --env-file /dev/zero -w "a=$START"
 }
 
 @test "a catalogue of bad worker keys exits 78 with FILE:LINE and the key" {
@@ -94,14 +164,13 @@ START='touch "$T/started"'
 		expect 78 "aiorun: $T/c:3: $key: invalid $what '$value'" -c "$T/c"
 	done <<'LIST'
 restart|sometimes|restart policy (no, on-failure, always)
-restart-delay|fast|duration
-restart-max-delay|-1|duration
+restart-delay|fast|duration (2, 0.5, 500ms, 2s, 1m, 1h)
+restart-max-delay|-1|duration (2, 0.5, 500ms, 2s, 1m, 1h)
 start-limit|5|start limit (N/DURATION)
 start-limit|0/10s|start limit (N/DURATION)
 start-limit|5/ever|start limit (N/DURATION)
 stop-signal|SIGNOPE|signal
-stop-signal|KILL|signal
-grace|1x|duration
+grace|1x|duration (2, 0.5, 500ms, 2s, 1m, 1h)
 shutdown-waits-for|perhaps|boolean
 env|NOEQUALS|environment entry (KEY=VALUE)
 env|=value|environment entry (KEY=VALUE)

@@ -106,10 +106,39 @@ three" ]
 }
 
 @test "config workers combine with -w and a PROGRAM" {
-	printf '[worker:fromfile]\ncommand = echo file\n' >"$T/aiorun.conf"
-	run "$AIORUN" -q --stop-on none -c "$T/aiorun.conf" -w fromcli='echo cli' -- sh -c 'sleep 0.3; echo program'
+	printf '[worker:fromfile]\ncommand = echo file; touch "$T/file-said"\n' >"$T/aiorun.conf"
+	# PROGRAM's end begins the shutdown: it ends once the others have
+	# spoken.
+	run "$AIORUN" -q --stop-on none -c "$T/aiorun.conf" -w fromcli='echo cli; touch "$T/cli-said"' -- sh -c 'until [ -e "$T/file-said" ] && [ -e "$T/cli-said" ]; do sleep 0.02; done; echo program'
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | sort)" = "fromcli  | cli
 fromfile | file
 main     | program" ]
+}
+
+@test "a '[' at any offset of a value or a comment is no section header" {
+	# inih reads a long line in pieces of 199, 399, 799... bytes: a '['
+	# starting a piece must not be taken for a header.
+	local off=
+	{
+		for off in 199 399 799 1599; do
+			printf '# %s[comment]\n' "$(head -c $((off - 2)) /dev/zero | tr '\0' c)"
+		done
+		printf '[worker:a]\n'
+		for off in 199 399 799 1599; do
+			printf 'env = V%d=%s[value]\n' "$off" \
+				"$(head -c $((off - 7 - ${#off} - 1)) /dev/zero | tr '\0' v)"
+		done
+		printf 'command = echo %s[x] done\n' "$(head -c $((199 - 15)) /dev/zero | tr '\0' x)"
+	} >"$T/aiorun.conf"
+	# Each '[' is where a piece begins.
+	for off in 199 399 799 1599; do
+		grep -q "^.\{$off\}\[comment\]" "$T/aiorun.conf"
+		grep -q "^.\{$off\}\[value\]" "$T/aiorun.conf"
+	done
+	grep -q '^.\{199\}\[x\] done' "$T/aiorun.conf"
+	run "$AIORUN" --check -c "$T/aiorun.conf"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "a  restart=no         -         echo $(head -c 184 /dev/zero | tr '\0' x)[x] done" ]
+	[ "${lines[1]}" = "aiorun: configuration OK" ]
 }

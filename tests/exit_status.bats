@@ -103,11 +103,45 @@ death_by_signal_is_128_plus_n() {
 	[ "$status" -eq 5 ]
 }
 
-@test "failures of aiorun itself leave nothing running" {
-	run -127 "$AIORUN" -q -- no-such-program-here
-	[ "$status" -eq 127 ]
-	# The exec-error child has been reaped, not left a zombie of ours.
-	run "$AIORUN" -q -- sh -c 'ps -o stat= --ppid $PPID | grep -c Z || true'
-	[ "$status" -eq 0 ]
-	[ "$output" = "0" ]
+# Worker a starts a child, then says so. A's shell and the child each
+# write their PID to $T/pids.
+STARTS_A_CHILD='echo $$ >>"$T/pids"; sleep 1000 & echo $! >>"$T/pids"; touch "$T/started"; wait'
+
+# failed_start STATUS LINE ARG...: aiorun started with ARG fails to start
+# with STATUS and says LINE only, and nothing it started is left running.
+# aiorun writes its failure's line before it stops what it started: held
+# at that line, it lets worker a start its child first, so that there is
+# something to stop. (Were that order to change, the wait for "started"
+# would time out, and the test would need another way to hold aiorun.)
+failed_start() {
+	local expected=$1 line=$2
+	shift 2
+	start_aiorun_held stderr "$@"
+	wait_for 10 test -e "$T/started"
+	release_fifo stderr "$ERR"
+	finish_aiorun
+	wait_released
+	[ "$status" -eq "$expected" ]
+	[ "$(cat "$ERR")" = "$line" ]
+	none_left "$T/pids"
+}
+
+@test "a PROGRAM not found after workers started: 127, one line, nothing left running" {
+	failed_start 127 "aiorun: cannot run no-such-program-here: No such file or directory" \
+		-w a="$STARTS_A_CHILD" -- no-such-program-here
+}
+
+@test "a PROGRAM not executable after workers started: 126, one line, nothing left running" {
+	printf 'echo hi\n' >"$T/script"
+	chmod 644 "$T/script"
+	failed_start 126 "aiorun: cannot run $T/script: Permission denied" \
+		-w a="$STARTS_A_CHILD" -- "$T/script"
+}
+
+@test "a PROGRAM whose exec fails after workers started: 127, one line, nothing left running" {
+	# Found and executable; its interpreter is not there.
+	printf '#!%s/no-such-interpreter\n' "$T" >"$T/script"
+	chmod 755 "$T/script"
+	failed_start 127 "aiorun: cannot run $T/script: No such file or directory" \
+		-w a="$STARTS_A_CHILD" -- "$T/script"
 }

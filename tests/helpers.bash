@@ -9,11 +9,15 @@ bats_require_minimum_version 1.5.0
 : "${AIORUN:?AIORUN must name the aiorun binary}"
 : "${PROBE:?PROBE must name the probe helper}"
 AIORUN=$(realpath "$AIORUN")
+AIORUNCTL=$(realpath "${AIORUNCTL:-$(dirname "$AIORUN")/aiorunctl}")
 PROBE=$(realpath "$PROBE")
 
 setup() {
 	# Exported: worker commands may name it too.
 	export T=$(mktemp -d "${BATS_TMPDIR:-/tmp}/aiorun-test.XXXXXX")
+	# Each test's aiorun has its control socket's default path in $T:
+	# tests running side by side must not meet at /run/aiorun.sock.
+	export XDG_RUNTIME_DIR=$T
 	OUT=$T/stdout
 	ERR=$T/stderr
 	MODE=${MODE:-normal}
@@ -25,6 +29,9 @@ teardown() {
 	fi
 	# A helper process a test started in the background (a listener).
 	[ -z "${LISTENER:-}" ] || kill "$LISTENER" 2>/dev/null || true
+	# Processes that wrote their PID to $T/pids, should a failed test
+	# have left them.
+	[ ! -s "$T/pids" ] || kill -KILL $(cat "$T/pids") 2>/dev/null || true
 	rm -rf "$T"
 }
 
@@ -71,6 +78,87 @@ start_aiorun() {
 		WRAPPER_PID=$!
 		AIORUN_PID=$WRAPPER_PID
 	fi
+}
+
+# Held streams. hold_fifo NAME makes $T/NAME.fifo, a FIFO that is full,
+# and keeps it open: whoever writes to it blocks until release_fifo NAME
+# FILE reads it. A test so holds aiorun at its first line of output while
+# what it started runs on.
+declare -gA HELD=()
+declare -ga RELEASING=()
+
+hold_fifo() {
+	local fd
+	mkfifo "$T/$1.fifo"
+	# Read-write: the open neither blocks nor waits for a reader.
+	exec {fd}<>"$T/$1.fifo"
+	HELD[$1]=$fd
+	"$PROBE" fill-fifo "$T/$1.fifo"
+}
+
+# release_fifo NAME FILE: copies what is written to $T/NAME.fifo into FILE
+# until its last writer closes it; the filling is empty lines, which are
+# left out, as any other empty line is. wait_released waits for the end.
+release_fifo() {
+	local reader
+	# Opened before the test's own end is closed: the reader sees the
+	# FIFO's end only once the writers' ends are closed.
+	exec {reader}<"$T/$1.fifo"
+	eval "exec ${HELD[$1]}>&-"
+	unset "HELD[$1]"
+	{ grep -v '^$' || true; } <&$reader >"$2" 3>&- &
+	RELEASING+=($!)
+	exec {reader}<&-
+}
+
+wait_released() {
+	local pid
+	for pid in "${RELEASING[@]}"; do
+		wait "$pid"
+	done
+	RELEASING=()
+}
+
+# start_aiorun_held STREAMS ARG...: start_aiorun, with aiorun's standard
+# output, error or both (STREAMS: stdout, stderr or stdout,stderr) held
+# FIFOs; release_fifo stdout "$OUT" and release_fifo stderr "$ERR" let
+# aiorun go on. Not as PID 1.
+start_aiorun_held() {
+	local name fd out=$OUT err=$ERR
+	for name in ${1//,/ }; do
+		hold_fifo "$name"
+	done
+	shift
+	[ -z "${HELD[stdout]:-}" ] || out=$T/stdout.fifo
+	[ -z "${HELD[stderr]:-}" ] || err=$T/stderr.fifo
+	(
+		for fd in "${HELD[@]}"; do
+			eval "exec $fd>&-"
+		done
+		exec "$AIORUN" "$@"
+	) >"$out" 2>"$err" 3>&- &
+	WRAPPER_PID=$!
+	AIORUN_PID=$WRAPPER_PID
+}
+
+# none_alive FILE: no process whose PID is a line of FILE is running.
+none_alive() {
+	local pid
+	for pid in $(cat "$1"); do
+		alive "$pid" && return 1
+	done
+	return 0
+}
+
+# none_left FILE: waits (bounded) until no process listed in FILE runs;
+# if some still do, names them and fails.
+none_left() {
+	local pid
+	wait_for 5 none_alive "$1" && return 0
+	for pid in $(cat "$1"); do
+		alive "$pid" && ps -o pid=,pgid=,sid=,args= -p "$pid"
+	done
+	return 1
 }
 
 # finish_aiorun [SECONDS]: waits (bounded) for aiorun to exit and sets

@@ -46,7 +46,7 @@ PROCFILE
 	[ "$(jq -r .line <<<"$output")" = hi ]
 	run "$AIORUN" --log-format yaml -f "$T/Procfile"
 	[ "$status" -eq 64 ]
-	[ "$output" = "aiorun: --log-format: invalid value (text, json) 'yaml'" ]
+	[ "$output" = "aiorun: --log-format: invalid value (text, json) 'yaml' (see aiorun --help)" ]
 }
 
 @test "JSON keeps every line, in order, with a slow reader" {

@@ -16,8 +16,10 @@ AIORUN_WORKER_NAME=w" ]
 
 @test "an aiorun started by a worker does not run the parent's Procfile again" {
 	# Each start of the set appends a line; a nested run would add more.
+	# (--control none: the outer aiorun holds the default socket, which
+	# control.bats tests.)
 	cat >"$T/Procfile" <<EOF2
-outer: echo started >>"$T/starts"; "$AIORUN" -q -- true; echo nested:\$?
+outer: echo started >>"$T/starts"; "$AIORUN" -q --control none -- true; echo nested:\$?
 EOF2
 	AIORUN_PROCFILE=$T/Procfile run "$AIORUN" -q --prefix never
 	[ "$status" -eq 0 ]

@@ -43,3 +43,40 @@ load helpers
 	[ "$output" = "aiorun: $T/no/such/dir/aiorun.pid: No such file or directory" ]
 	[ ! -e "$T/started" ]
 }
+
+@test "a --pidfile that is a symbolic link is refused: 71, its target untouched" {
+	echo "root:x:0:0::/root:/bin/sh" >"$T/passwd"
+	ln -s "$T/passwd" "$T/aiorun.pid"
+	run "$AIORUN" --pidfile "$T/aiorun.pid" -- touch "$T/started"
+	[ "$status" -eq 71 ]
+	[ "$output" = "aiorun: $T/aiorun.pid: a symbolic link: a pidfile is never opened through one" ]
+	[ "$(cat "$T/passwd")" = "root:x:0:0::/root:/bin/sh" ]
+	[ -L "$T/aiorun.pid" ]
+	[ ! -e "$T/started" ]
+	# A dangling one is not followed to create its target either.
+	ln -s "$T/created" "$T/dangling.pid"
+	run "$AIORUN" --pidfile "$T/dangling.pid" -- touch "$T/started"
+	[ "$status" -eq 71 ]
+	[ "$output" = "aiorun: $T/dangling.pid: a symbolic link: a pidfile is never opened through one" ]
+	[ ! -e "$T/created" ] && [ ! -e "$T/started" ]
+}
+
+@test "a --pidfile that is not a regular file is refused: 71" {
+	mkfifo "$T/aiorun.pid"
+	run timeout 10 "$AIORUN" --pidfile "$T/aiorun.pid" -- touch "$T/started"
+	[ "$status" -eq 71 ]
+	[ "$output" = "aiorun: $T/aiorun.pid: not a regular file" ]
+	[ ! -e "$T/started" ]
+}
+
+@test "a --pidfile replaced while aiorun runs is left alone at exit" {
+	start_aiorun --pidfile "$T/aiorun.pid" -- "$PROBE" record "$T"
+	wait_for 5 has_files "$T/ready.*" 1
+	mv "$T/aiorun.pid" "$T/moved.pid"
+	echo other >"$T/aiorun.pid"
+	kill -TERM "$AIORUN_PID"
+	finish_aiorun
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/aiorun.pid")" = other ]
+	[ "$(cat "$T/moved.pid")" = "$AIORUN_PID" ]
+}

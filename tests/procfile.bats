@@ -36,10 +36,11 @@ EMPTY=
 ENV
 	cat >"$T/aiorun.conf" <<'CONF'
 [worker:one]
-command = echo "$PLAIN|$EXPORTED|$QUOTED|$SINGLE|$OVER|${EMPTY-unset}"
+command = echo "$PLAIN|$EXPORTED|$QUOTED|$SINGLE|$OVER|${EMPTY-unset}"; touch "$T/one-said"
 env = OVER=worker
 CONF
-	OVER=outer run "$AIORUN" -q --prefix never --env-file "$T/env" -c "$T/aiorun.conf" -- sh -c 'sleep 0.2; echo "main $OVER"'
+	# PROGRAM's end begins the shutdown: it ends once one has spoken.
+	OVER=outer run "$AIORUN" -q --prefix never --env-file "$T/env" -c "$T/aiorun.conf" -- sh -c 'until [ -e "$T/one-said" ]; do sleep 0.02; done; echo "main $OVER"'
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | sort)" = "main file
 plain|exported|with spaces|single|worker|" ]

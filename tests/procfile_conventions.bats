@@ -100,9 +100,9 @@ CONF
 
 @test "-m with an unknown name, a bad count or too many copies: 64" {
 	printf 'web: touch %s/started\n' "$T" >"$T/Procfile"
-	expect 64 "aiorun: --formation: no worker named 'nope'" -m nope=2 -f "$T/Procfile"
-	expect 64 "aiorun: --formation: invalid formation (NAME=N[,NAME=N]..., N from 0 to 1000) 'web=x'" -m web=x -f "$T/Procfile"
-	expect 64 "aiorun: --formation: invalid formation (NAME=N[,NAME=N]..., N from 0 to 1000) 'web=1001'" -m web=1001 -f "$T/Procfile"
+	expect 64 "aiorun: --formation: no worker named 'nope' (see aiorun --help)" -m nope=2 -f "$T/Procfile"
+	expect 64 "aiorun: --formation: invalid formation (NAME=N[,NAME=N]..., N from 0 to 1000) 'web=x' (see aiorun --help)" -m web=x -f "$T/Procfile"
+	expect 64 "aiorun: --formation: invalid formation (NAME=N[,NAME=N]..., N from 0 to 1000) 'web=1001' (see aiorun --help)" -m web=1001 -f "$T/Procfile"
 	[ ! -e "$T/started" ]
 }
 

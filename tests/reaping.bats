@@ -24,13 +24,26 @@ zombies_of_aiorun() {
 	echo "$n"
 }
 
+# PROGRAM leaves 100 orphans, each a (cat &) that reads a pipe until the
+# pipe's only writer ends; that writer waits for the file $1 (a minute at
+# most, so that a failed test leaves nothing behind). Every orphan holds
+# the pipe from birth, so all 100 live until the test says go, however
+# slowly the machine runs, and then all end together. (An asynchronous
+# list without job control reads /dev/null: hence fd 4.)
+ORPHANS_UNTIL='for i in $(seq 3000); do [ -e "$1" ] && break; sleep 0.02; done | {
+	exec 4<&0
+	for i in $(seq 100); do (cat <&4 >/dev/null &); done
+	exec sleep 300
+}'
+
 reaps_100_orphans() {
-	# Each (sleep &) leaves an orphan that ends one second later.
-	start_aiorun -- sh -c 'for i in $(seq 100); do (sleep 1 &); done; exec sleep 300'
-	# All 100 were handed to aiorun...
-	wait_for 5 at_least_children 101
+	start_aiorun -- sh -c "$ORPHANS_UNTIL" sh "$T/go"
+	# All 100 were handed to aiorun, and are alive...
+	wait_for 30 at_least_children 101
+	[ "$(zombies_of_aiorun)" -eq 0 ]
 	# ...and once they end, all are reaped: none is left, zombie or not.
-	wait_for 5 only_main_left
+	touch "$T/go"
+	wait_for 10 only_main_left
 	[ "$(zombies_of_aiorun)" -eq 0 ]
 	kill -TERM "$AIORUN_PID"
 	finish_aiorun

@@ -9,8 +9,9 @@
 load helpers
 
 # A worker that takes 0.3 s to stop: a second request, if aiorun saw one,
-# would find it still running and kill it.
-SLOW='trap "sleep 0.3; exit 0" TERM; sleep 100 & wait'
+# would find it still running and kill it. No background job: one started
+# just after the group's stop signal would miss it and outlive the grace.
+SLOW='trap "sleep 0.3; exit 0" TERM; while :; do sleep 0.05; done'
 
 leads_session() {
 	[ "$(ps -o sid= -p "$1" | tr -d ' ')" = "$1" ]
@@ -70,7 +71,7 @@ was_graceful() {
 # namespace, its pid is known in both modes. It ignores the stop signal
 # that the first one brings it.
 twice_from_a_worker_is_one_request() {
-	start_aiorun -w slow="trap 'sleep 0.3; exit 0' TERM; touch \"\$T/trap\"; sleep 100 & wait" \
+	start_aiorun -w slow="trap 'sleep 0.3; exit 0' TERM; touch \"\$T/trap\"; while :; do sleep 0.05; done" \
 		-w sender='trap "" TERM
 			until [ -e "$T/trap" ]; do sleep 0.02; done
 			kill -TERM $PPID

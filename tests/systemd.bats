@@ -88,5 +88,5 @@ LISTEN_FDNAMES=web" ]
 @test "--listen-fds must name a worker" {
 	run "$AIORUN" --listen-fds nobody -- true
 	[ "$status" -eq 64 ]
-	[ "$output" = "aiorun: --listen-fds: no worker named 'nobody'" ]
+	[ "$output" = "aiorun: --listen-fds: no worker named 'nobody' (see aiorun --help)" ]
 }

@@ -54,29 +54,29 @@ load helpers
 @test "--check with a bad value exits 64" {
 	run "$AIORUN" --check --grace soon -- true
 	[ "$status" -eq 64 ]
-	[ "$output" = "aiorun: --grace: invalid duration 'soon'" ]
+	[ "$output" = "aiorun: --grace: invalid duration (2, 0.5, 500ms, 2s, 1m, 1h) 'soon' (see aiorun --help)" ]
 }
 
 # Each line: expected output, then the arguments.
 bad_usage_catalogue() {
 	cat <<'LIST'
-aiorun: --grace: invalid duration 'x'|--grace x true
-aiorun: --grace: invalid duration '-1'|-t -1 true
-aiorun: --grace: invalid duration '5d'|--grace=5d true
-aiorun: --wait-timeout: invalid duration '1sec'|--wait-timeout=1sec true
-aiorun: --stop-signal: invalid signal 'SIGNOPE'|--stop-signal SIGNOPE true
-aiorun: --stop-signal: invalid signal 'KILL'|--stop-signal KILL true
-aiorun: --stop-signal: invalid signal '0'|--stop-signal 0 true
-aiorun: --pdeathsig: invalid signal '99'|-p 99 true
-aiorun: --map-exit: invalid exit mapping (CODE[:NEW], 0-255) '256'|-e 256 true
-aiorun: --map-exit: invalid exit mapping (CODE[:NEW], 0-255) '1:x'|--map-exit 1:x true
-aiorun: --backend: invalid backend (auto, select, poll, epoll, io_uring) 'kqueue'|--backend kqueue true
-aiorun: --pidfile: invalid file name ''|--pidfile= true
-aiorun: --on-shutdown: invalid command ''|--on-shutdown= true
-aiorun: unknown option '--frobnicate'|--frobnicate true
-aiorun: unknown option '-Z'|-Z true
-aiorun: missing value for option '-t'|-t
-aiorun: --run-forever takes no value|--run-forever=x true
+aiorun: --grace: invalid duration (2, 0.5, 500ms, 2s, 1m, 1h) 'x' (see aiorun --help)|--grace x true
+aiorun: --grace: invalid duration (2, 0.5, 500ms, 2s, 1m, 1h) '-1' (see aiorun --help)|-t -1 true
+aiorun: --grace: invalid duration (2, 0.5, 500ms, 2s, 1m, 1h) '5d' (see aiorun --help)|--grace=5d true
+aiorun: --wait-timeout: invalid duration (2, 0.5, 500ms, 2s, 1m, 1h) '1sec' (see aiorun --help)|--wait-timeout=1sec true
+aiorun: --stop-signal: invalid signal 'SIGNOPE' (see aiorun --help)|--stop-signal SIGNOPE true
+aiorun: --stop-signal: KILL is refused: SIGKILL cannot be caught, so no worker could end gracefully; it comes anyway when the grace period runs out (see aiorun --help)|--stop-signal KILL true
+aiorun: --stop-signal: invalid signal '0' (see aiorun --help)|--stop-signal 0 true
+aiorun: --pdeathsig: invalid signal '99' (see aiorun --help)|-p 99 true
+aiorun: --map-exit: invalid exit mapping (CODE[:NEW], 0-255) '256' (see aiorun --help)|-e 256 true
+aiorun: --map-exit: invalid exit mapping (CODE[:NEW], 0-255) '1:x' (see aiorun --help)|--map-exit 1:x true
+aiorun: --backend: invalid backend (auto, select, poll, epoll, io_uring) 'kqueue' (see aiorun --help)|--backend kqueue true
+aiorun: --pidfile: invalid file name '' (see aiorun --help)|--pidfile= true
+aiorun: --on-shutdown: invalid command '' (see aiorun --help)|--on-shutdown= true
+aiorun: unknown option '--frobnicate' (see aiorun --help)|--frobnicate true
+aiorun: unknown option '-Z' (see aiorun --help)|-Z true
+aiorun: missing value for option '-t' (see aiorun --help)|-t
+aiorun: --run-forever takes no value (see aiorun --help)|--run-forever=x true
 LIST
 }
 
@@ -95,13 +95,13 @@ LIST
 @test "every long option can come from AIORUN_<NAME>; a bad one exits 64 naming it" {
 	AIORUN_GRACE=bad run "$AIORUN" true
 	[ "$status" -eq 64 ]
-	[ "$output" = "aiorun: AIORUN_GRACE: invalid duration 'bad'" ]
+	[ "$output" = "aiorun: AIORUN_GRACE: invalid duration (2, 0.5, 500ms, 2s, 1m, 1h) 'bad' (see aiorun --help)" ]
 	AIORUN_STOP_SIGNAL=NOPE run "$AIORUN" true
 	[ "$status" -eq 64 ]
-	[ "$output" = "aiorun: AIORUN_STOP_SIGNAL: invalid signal 'NOPE'" ]
+	[ "$output" = "aiorun: AIORUN_STOP_SIGNAL: invalid signal 'NOPE' (see aiorun --help)" ]
 	AIORUN_RUN_FOREVER=maybe run "$AIORUN" true
 	[ "$status" -eq 64 ]
-	[ "$output" = "aiorun: AIORUN_RUN_FOREVER: invalid boolean 'maybe'" ]
+	[ "$output" = "aiorun: AIORUN_RUN_FOREVER: invalid boolean 'maybe' (see aiorun --help)" ]
 	AIORUN_BACKEND=kqueue run "$AIORUN" true
 	[ "$status" -eq 64 ]
 	AIORUN_QUIET=3 run "$AIORUN" sh -c 'echo quiet'
@@ -145,10 +145,10 @@ LIST
 	[ "$output" = "ran" ]
 }
 
-@test "CONT is no stop signal" {
+@test "CONT is no stop signal, and the error says why" {
 	run "$AIORUN" --stop-signal CONT true
 	[ "$status" -eq 64 ]
-	[ "$output" = "aiorun: --stop-signal: invalid signal 'CONT'" ]
+	[ "$output" = "aiorun: --stop-signal: CONT is refused: SIGCONT follows every stop signal anyway, and ends nothing (see aiorun --help)" ]
 }
 
 @test "--check checks a PROGRAM given with a path too" {
@@ -163,8 +163,26 @@ LIST
 	[ "$status" -eq 0 ]
 	run "$AIORUN" -x 0 -- true
 	[ "$status" -eq 64 ]
-	[ "$output" = "aiorun: --executor-workers: invalid thread count (1-64) '0'" ]
+	[ "$output" = "aiorun: --executor-workers: invalid thread count (1-64) '0' (see aiorun --help)" ]
 	AIORUN_EXECUTOR_WORKERS=65 run "$AIORUN" -- true
 	[ "$status" -eq 64 ]
-	[ "$output" = "aiorun: AIORUN_EXECUTOR_WORKERS: invalid thread count (1-64) '65'" ]
+	[ "$output" = "aiorun: AIORUN_EXECUTOR_WORKERS: invalid thread count (1-64) '65' (see aiorun --help)" ]
+}
+
+@test "--help gives the defaults and the forms of durations and signals" {
+	run -0 "$AIORUN" --help
+	[[ "$output" = *"--stop-on WHAT"*"(failure)"* ]]
+	[[ "$output" = *"--prefix WHEN"*"(auto)"* ]]
+	[[ "$output" = *"--color WHEN"*"(auto)"* ]]
+	[[ "$output" = *"--backend NAME"*"(auto)"* ]]
+	[[ "$output" = *"--stop-signal SIG"*"workers: TERM)"* ]]
+	[[ "$output" = *"(500ms, 2s, 1m, 1h)"* ]]
+}
+
+@test "a stop signal that cannot be one is refused with the reason, in a file too" {
+	run -64 "$AIORUN" --stop-signal KILL -- true
+	[ "$output" = "aiorun: --stop-signal: KILL is refused: SIGKILL cannot be caught, so no worker could end gracefully; it comes anyway when the grace period runs out (see aiorun --help)" ]
+	printf '[worker:a]\ncommand = true\nstop-signal = SIGSTOP\n' >"$T/c"
+	run -78 "$AIORUN" -c "$T/c"
+	[ "$output" = "aiorun: $T/c:3: stop-signal: SIGSTOP is refused: SIGSTOP cannot be caught, and would stop the workers instead of ending them" ]
 }

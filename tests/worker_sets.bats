@@ -5,7 +5,9 @@
 load helpers
 
 @test "two workers, one fails with 3: the other is cancelled and aiorun exits 3" {
-	run "$AIORUN" -w fails='sleep 0.2; exit 3' -w server="exec \"$PROBE\" record \"$T\""
+	# fails ends once server's handlers are in place, so its SIGTERM is
+	# recorded, not fatal.
+	run "$AIORUN" -w fails='until [ -e "$T"/ready.* ] 2>/dev/null; do sleep 0.02; done; exit 3' -w server="exec \"$PROBE\" record \"$T\""
 	[ "$status" -eq 3 ]
 	[[ "$output" = *"Entering shutdown phase. (fails ended with status 3)"* ]]
 	[[ "$output" =~ "Cancelling task: server (pid "[0-9]+") with SIGTERM" ]]
@@ -32,8 +34,10 @@ load helpers
 }
 
 @test "--stop-on none: a failure stops nothing, and the first failure is the status" {
-	start_aiorun --stop-on none -w bad='exit 4' -w worse='sleep 0.2; exit 5' -w server="exec \"$PROBE\" record \"$T\""
+	# worse fails only once aiorun has seen bad fail: the order is known.
+	start_aiorun --stop-on none -w bad='exit 4' -w worse='until grep -q "Task bad exited" "$T/stderr"; do sleep 0.02; done; exit 5' -w server="exec \"$PROBE\" record \"$T\""
 	wait_for 5 log_has "Task worse exited with status 5"
+	wait_for 5 has_files "$T/ready.*" 1
 	alive "$AIORUN_PID"
 	log_lacks "Entering shutdown phase."
 	kill "$(basename "$T"/ready.* | cut -d. -f2)"
@@ -47,7 +51,7 @@ load helpers
 	[ "$status" -eq 0 ]
 	AIORUN_STOP_ON=sometimes run "$AIORUN" -q -w quick='exit 0'
 	[ "$status" -eq 64 ]
-	[ "$output" = "aiorun: AIORUN_STOP_ON: invalid value (failure, exit, none) 'sometimes'" ]
+	[ "$output" = "aiorun: AIORUN_STOP_ON: invalid value (failure, exit, none) 'sometimes' (see aiorun --help)" ]
 }
 
 @test "every worker ended: exit 0" {

@@ -30,7 +30,11 @@
  *       Prints its blocked and ignored signal sets (hex, as in
  *       /proc/PID/status), its open descriptors, whether it leads its
  *       process group, and whether that group has the terminal; to FILE,
- *       if given, which appears once complete. */
+ *       if given, which appears once complete.
+ *   probe fill-fifo PATH
+ *       Writes newlines into the FIFO at PATH, which someone else holds
+ *       open for reading, until it is full: whoever writes to it next
+ *       waits until it is read. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -279,6 +283,32 @@ static int listen_check(void)
 	return 0;
 }
 
+static int fill_fifo(const char *path)
+{
+	/* Its own open file description: the next writer's stays blocking. */
+	int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	char newlines[4096];
+	size_t size = sizeof(newlines);
+
+	if (fd == -1) {
+		perror(path);
+		return 2;
+	}
+	memset(newlines, '\n', sizeof(newlines));
+	/* Whole pages first, then single bytes into what is left. */
+	while (size > 0) {
+		if (write(fd, newlines, size) == -1) {
+			if (errno != EAGAIN) {
+				perror(path);
+				return 2;
+			}
+			size = size > 1 ? 1 : 0;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "listen-exec") == 0 &&
@@ -296,6 +326,8 @@ int main(int argc, char **argv)
 	}
 	if ((argc == 2 || argc == 3) && strcmp(argv[1], "status") == 0)
 		return status(argc == 3 ? argv[2] : NULL);
+	if (argc == 3 && strcmp(argv[1], "fill-fifo") == 0)
+		return fill_fifo(argv[2]);
 	fprintf(stderr,
 		"usage: probe record DIR [CHILDREN] [ignore] | probe status\n");
 	return 2;

@@ -47,8 +47,17 @@ static void test_table(void)
 		   STATE_STOPPING);
 	check_cell(STATE_STOPPING, EVENT_WAIT_EXPIRED, ACTION_CANCEL_WAITERS,
 		   STATE_STOPPING);
-	check_cell(STATE_RUNNING, EVENT_GRACE_EXPIRED, ACTION_NONE,
+	/* While running, only a worker stopped on request has a grace. */
+	check_cell(STATE_RUNNING, EVENT_GRACE_EXPIRED, ACTION_KILL_LATE,
 		   STATE_RUNNING);
+	/* "aiorunctl shutdown" is SIGTERM's shutdown, and only once. */
+	check_cell(STATE_RUNNING, EVENT_SHUTDOWN_REQUEST, ACTION_BEGIN_SHUTDOWN,
+		   STATE_HOOK);
+	check_cell(STATE_HOOK, EVENT_SHUTDOWN_REQUEST, ACTION_NONE, STATE_HOOK);
+	check_cell(STATE_STOPPING, EVENT_SHUTDOWN_REQUEST, ACTION_NONE,
+		   STATE_STOPPING);
+	check_cell(STATE_KILLING, EVENT_SHUTDOWN_REQUEST, ACTION_NONE,
+		   STATE_KILLING);
 	/* Orphans that appear during the shutdown go the same way. */
 	check_cell(STATE_STOPPING, EVENT_REAPED, ACTION_CANCEL_ORPHANS,
 		   STATE_STOPPING);

@@ -68,6 +68,13 @@ static void test_signals(void)
 	CHECK(parse_signal("64") == 64);
 	CHECK(parse_signal("0") == -1);
 	CHECK(parse_signal("65") == -1);
+	/* Numbers take digits alone, as durations do. */
+	CHECK(parse_signal(" 15") == -1);
+	CHECK(parse_signal("+15") == -1);
+	CHECK(parse_signal("15 ") == -1);
+	CHECK(parse_signal(" TERM") == -1);
+	CHECK(parse_exit_code("+3") == -1);
+	CHECK(parse_exit_code(" 3") == -1);
 	CHECK(parse_signal("-1") == -1);
 	CHECK(parse_signal("SIG") == -1);
 	CHECK(parse_signal("") == -1);

@@ -30,7 +30,7 @@ function __aiorun_no_program
         switch $w
             case -- --
                 return 1
-            case -w -W -c -f -t -e -p -x -m --worker --waits-for --config --procfile --env-file --grace --wait-timeout --stop-signal --stop-on --on-shutdown --map-exit --pdeathsig --prefix --color --log-format --port --formation --listen-fds --executor-workers --backend --pidfile
+            case -w -W -c -f -t -e -p -x -m --worker --waits-for --config --procfile --env-file --grace --wait-timeout --stop-signal --stop-on --on-shutdown --map-exit --pdeathsig --prefix --color --log-format --port --formation --listen-fds --executor-workers --backend --pidfile --control
                 set skip 1
             case '-*'
             case '*'
@@ -66,6 +66,7 @@ $c -l listen-fds -x -a '(echo main; __aiorun_workers)' -d "The worker given syst
 $c -s x -l executor-workers -x -d 'Threads of the helper pool'
 $c -l backend -x -a 'auto select poll epoll io_uring' -d 'Event-loop backend'
 $c -l pidfile -r -F -d 'Write and lock a PID file'
+$c -l control -r -F -a none -d "aiorunctl's socket"
 $c -s v -l verbose -d 'Log more'
 $c -s q -l quiet -d 'Log less'
 $c -l check -d 'Validate everything, print what would run'

@@ -1,0 +1,315 @@
+#!/usr/bin/env bats
+# SPEC section 9: aiorunctl's commands, each through the worker table:
+# status, start, stop, restart, signal, wait, logs, shutdown; --json; the
+# exit statuses; the "Control:" log lines.
+
+load helpers
+
+ctl() {
+	"$AIORUNCTL" -s "$T/ctl.sock" "$@"
+}
+
+# A set of two workers: web sleeps, tick writes a line every 50 ms.
+start_set() {
+	start_aiorun --control "$T/ctl.sock" "$@" \
+		-w web='exec sleep 300' \
+		-w tick='i=0; while :; do i=$((i+1)); echo "tick $i"; sleep 0.05; done'
+	wait_for 5 test -S "$T/ctl.sock"
+	wait_for 5 worker_has_state web running
+	wait_for 5 worker_has_state tick running
+}
+
+# worker_has_state NAME STATE
+worker_has_state() {
+	ctl status "$1" --json | grep -q "\"state\":\"$2\""
+}
+
+pid_of() {
+	ctl status --json "$1" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p'
+}
+
+stop_set() {
+	kill -TERM "$AIORUN_PID"
+	finish_aiorun
+}
+
+@test "status prints an aligned table with a header, one row per worker" {
+	start_set
+	run ctl status
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[0]}" =~ ^NAME\ +STATE\ +PID\ +UPTIME\ +RESTARTS\ +LAST\ +HEALTH\ +WAITS-FOR$ ]]
+	[[ "${lines[1]}" =~ ^web\ +running\ +[0-9]+\ +[0-9]+s\ +0\ +-\ +-\ +no$ ]]
+	[[ "${lines[2]}" =~ ^tick\ +running\ +[0-9]+\ +[0-9]+s\ +0\ +-\ +-\ +no$ ]]
+	# Aligned: the state column starts at the same place in each row.
+	a=${lines[1]%%running*}
+	b=${lines[2]%%running*}
+	[ "${#a}" -eq "${#b}" ]
+	run ctl status tick
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	stop_set
+}
+
+@test "status --json prints one object per worker with every key" {
+	start_set
+	run ctl status --json
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" =~ ^\{\"name\":\"web\",\"state\":\"running\",\"pid\":[0-9]+,\"uptime_s\":[0-9.]+,\"restarts\":0,\"last_status\":null,\"health\":null,\"waits_for\":false\}$ ]]
+	[[ "${lines[1]}" = '{"name":"tick",'* ]]
+	# --json before the command too.
+	run "$AIORUNCTL" --json -s "$T/ctl.sock" status web
+	[ "$status" -eq 0 ]
+	[[ "$output" = '{"name":"web","state":"running",'* ]]
+	stop_set
+}
+
+@test "stop keeps a worker down: no restart, no --stop-on, logged with the uid" {
+	start_set --stop-on exit
+	start_aiorun_pid=$AIORUN_PID
+	web=$(pid_of web)
+	run ctl stop web
+	[ "$status" -eq 0 ]
+	[ "$output" = "web: stopped" ]
+	gone "$web"
+	run ctl status --json web
+	[[ "$output" = '{"name":"web","state":"stopped","pid":null,'*'"last_status":143,'* ]]
+	# --stop-on exit did not stop the set: tick still runs.
+	worker_has_state tick running
+	alive "$AIORUN_PID"
+	log_has "Control: stop web (uid $(id -u))"
+	stop_set
+	[ "$status" -eq 0 ]
+}
+
+@test "stop sends SIGKILL after the worker's grace period" {
+	start_aiorun --control "$T/ctl.sock" -t 300ms \
+		-w stubborn='trap "" TERM; while :; do sleep 0.1; done' -w other='exec sleep 300'
+	wait_for 5 test -S "$T/ctl.sock"
+	wait_for 5 worker_has_state stubborn running
+	run ctl stop stubborn
+	[ "$status" -eq 0 ]
+	[ "$output" = "stubborn: stopped" ]
+	run ctl status --json stubborn
+	[[ "$output" = *'"last_status":137,'* ]]
+	stop_set
+	# A stop's SIGKILL is no shutdown's: aiorun's own status stays 0.
+	[ "$status" -eq 0 ]
+}
+
+@test "start brings a stopped worker back; start of a running one says so" {
+	start_set
+	ctl stop web
+	run ctl start web
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^web:\ started\ \(pid\ [0-9]+\)$ ]]
+	worker_has_state web running
+	run ctl start web
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^web:\ already\ running ]]
+	log_has "Control: start web (uid $(id -u))"
+	stop_set
+}
+
+@test "start resets the start limit of a worker given up" {
+	start_aiorun --control "$T/ctl.sock" --stop-on none \
+		-w crash='echo crashed >>"$T/starts"; exit 3' -w web='exec sleep 300'
+	# "restart" and "start-limit" come from a config file.
+	stop_set
+	cat >"$T/conf" <<EOF2
+[worker:crash]
+command = echo crashed >>"$T/starts"; exit 3
+restart = on-failure
+restart-delay = 10ms
+start-limit = 2/1m
+[worker:web]
+command = exec sleep 300
+EOF2
+	rm -f "$T/starts"
+	start_aiorun --control "$T/ctl.sock" --stop-on none -c "$T/conf"
+	wait_for 5 test -S "$T/ctl.sock"
+	wait_for 5 worker_has_state crash failed
+	[ "$(wc -l <"$T/starts")" -eq 2 ]
+	run ctl start crash
+	# It starts (and crashes again): the limit began anew.
+	[[ "$output" =~ ^crash:\ started ]]
+	wait_for 5 worker_has_state crash failed
+	[ "$(wc -l <"$T/starts")" -eq 4 ]
+	stop_set
+}
+
+@test "restart stops then starts each worker named" {
+	start_set
+	web=$(pid_of web)
+	tick=$(pid_of tick)
+	run ctl restart web tick
+	[ "$status" -eq 0 ]
+	# One line each, in the order they came back.
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "$output" =~ (^|$'\n')web:\ restarted\ \(pid\ [0-9]+\)($|$'\n') ]]
+	[[ "$output" =~ (^|$'\n')tick:\ restarted\ \(pid\ [0-9]+\)($|$'\n') ]]
+	gone "$web"
+	gone "$tick"
+	[ "$(pid_of web)" != "$web" ]
+	worker_has_state web running
+	log_has "Control: restart web tick (uid $(id -u))"
+	stop_set
+	[ "$status" -eq 0 ]
+}
+
+@test "restart --all restarts every worker, and a lone PROGRAM too" {
+	start_aiorun --control "$T/ctl.sock" -- sleep 300
+	wait_for 5 test -S "$T/ctl.sock"
+	main=$(pid_of main)
+	run ctl restart --all
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^main:\ restarted ]]
+	gone "$main"
+	# PROGRAM's end by request did not end aiorun.
+	alive "$AIORUN_PID"
+	stop_set
+	[ "$status" -eq 143 ]
+}
+
+@test "signal sends a signal to the worker's process group" {
+	start_aiorun --control "$T/ctl.sock" \
+		-w hup='trap "echo got HUP" HUP; while :; do sleep 0.05; done' -w web='exec sleep 300'
+	wait_for 5 test -S "$T/ctl.sock"
+	wait_for 5 worker_has_state hup running
+	run ctl signal HUP hup
+	[ "$status" -eq 0 ]
+	[ "$output" = "hup: sent SIGHUP" ]
+	wait_for 5 grep -q "got HUP" "$OUT"
+	log_has "Control: signal SIGHUP hup (uid $(id -u))"
+	ctl stop web
+	run ctl signal TERM web
+	[ "$status" -eq 1 ]
+	[ "$output" = "aiorunctl: web: not running" ]
+	stop_set
+}
+
+@test "wait returns once workers are ready, or have ended; --timeout bounds it" {
+	start_aiorun --control "$T/ctl.sock" --stop-on none \
+		-w web='exec sleep 300' -w short='sleep 0.5; exit 4'
+	wait_for 5 test -S "$T/ctl.sock"
+	run ctl wait web
+	[ "$status" -eq 0 ]
+	[ "$output" = "web: ready" ]
+	run ctl wait --for exited --timeout 20 short
+	[ "$status" -eq 0 ]
+	[ "$output" = "short: failed (status 4)" ]
+	run ctl wait --for exited --timeout 200ms web
+	[ "$status" -eq 1 ]
+	[ "$output" = "aiorunctl: web: not ended after 200ms (now running)" ]
+	run ctl wait short
+	[ "$status" -eq 1 ]
+	[ "$output" = "aiorunctl: short: failed before it was ready" ]
+	stop_set
+}
+
+@test "logs prints a worker's last lines unprefixed; -f follows until it ends" {
+	start_set
+	wait_for 5 grep -q "tick 20" "$OUT"
+	run ctl logs -n 3 tick
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[0]}" =~ ^tick\ [0-9]+$ ]]
+	n=${lines[2]#tick }
+	[ "${lines[1]}" = "tick $((n - 1))" ]
+	# Follow: new lines come, and the command ends with the worker.
+	ctl logs -n 1 -f tick >"$T/followed" 2>&1 3>&- &
+	follower=$!
+	wait_for 5 grep -q "tick $((n + 10))" "$T/followed"
+	ctl stop tick
+	wait_for 5 gone "$follower"
+	wait "$follower"
+	run ctl logs -n 100000 web
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	stop_set
+}
+
+@test "logs keeps at least the last 64 KiB of a chatty worker, bounded" {
+	start_aiorun --control "$T/ctl.sock" \
+		-w chatty='i=0; while [ $i -lt 20000 ]; do i=$((i+1)); echo "line $i of a chatty worker"; done; sleep 300' \
+		-w web='exec sleep 300'
+	wait_for 5 test -S "$T/ctl.sock"
+	wait_for 30 grep -q "line 20000 of" "$OUT"
+	ctl logs -n 1000000 chatty >"$T/kept"
+	size=$(wc -c <"$T/kept")
+	echo "kept $size bytes"
+	[ "$size" -ge 65536 ]
+	[ "$size" -le 131072 ]
+	[ "$(tail -n 1 "$T/kept")" = "line 20000 of a chatty worker" ]
+	# Whole lines only, in order.
+	first=$(head -n 1 "$T/kept" | cut -d' ' -f2)
+	[ "$(wc -l <"$T/kept")" -eq $((20000 - first + 1)) ]
+	stop_set
+}
+
+@test "shutdown begins SIGTERM's shutdown with the peer's uid as reason" {
+	start_set
+	run ctl shutdown
+	[ "$status" -eq 0 ]
+	[ "$output" = "shutting down" ]
+	finish_aiorun
+	[ "$status" -eq 0 ]
+	log_has "Control: shutdown (uid $(id -u))"
+	log_has "Entering shutdown phase. (requested by aiorunctl (uid $(id -u)))"
+	log_has "Leaving. Bye!"
+	# The socket goes with aiorun.
+	[ ! -e "$T/ctl.sock" ]
+}
+
+@test "during the shutdown a start is refused and a stop changes nothing" {
+	start_aiorun --control "$T/ctl.sock" -t 10 \
+		-w slow='trap "sleep 2; exit 0" TERM; while :; do sleep 0.05; done' \
+		-w web='exec sleep 300' -w once='exit 0'
+	wait_for 5 test -S "$T/ctl.sock"
+	wait_for 5 worker_has_state slow running
+	wait_for 5 worker_has_state once exited
+	kill -TERM "$AIORUN_PID"
+	wait_for 5 log_has "Running pending tasks till complete"
+	run ctl start once
+	[ "$status" -eq 1 ]
+	[ "$output" = "aiorunctl: once: not started: aiorun is shutting down" ]
+	run ctl stop slow
+	[ "$status" -eq 1 ]
+	[ "$output" = "aiorunctl: slow: not stopped: aiorun is shutting down" ]
+	log_lacks "Control: start"
+	log_lacks "Started task once"
+	finish_aiorun
+	[ "$status" -eq 0 ]
+}
+
+@test "unknown worker, unknown command, missing argument: one line, 1 or 64, nothing changed" {
+	start_set
+	web=$(pid_of web)
+	run ctl stop web nosuch
+	[ "$status" -eq 1 ]
+	[ "$output" = "aiorunctl: nosuch: no such worker" ]
+	alive "$web"
+	worker_has_state web running
+	run ctl frobnicate
+	[ "$status" -eq 64 ]
+	[ "${lines[0]}" = "aiorunctl: unknown command 'frobnicate'" ]
+	run ctl restart
+	[ "$status" -eq 64 ]
+	[ "${lines[0]}" = "aiorunctl: restart: name a worker, or give --all" ]
+	run ctl signal
+	[ "$status" -eq 64 ]
+	run "$AIORUNCTL"
+	[ "$status" -eq 64 ]
+	log_lacks "Control: stop"
+	stop_set
+}
+
+@test "no aiorun on the socket: 69" {
+	run "$AIORUNCTL" -s "$T/nothing.sock" status
+	[ "$status" -eq 69 ]
+	[[ "$output" = "aiorunctl: $T/nothing.sock: No such file or directory" ]]
+	run "$AIORUNCTL" --help
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" = "Usage: aiorunctl"* ]]
+}
