@@ -26,6 +26,8 @@
 /* What one pool job carries: many writes, to keep the jobs few. */
 #define BATCH_MAX (256 * 1024)
 #define BATCH_WRITES 96
+/* Smaller batches, for small reads, stay under malloc's mmap threshold. */
+#define SMALL_BATCH_MAX (64 * 1024)
 /* What one read takes from a pipe, and the size asked of each pipe. */
 #define READ_SIZE (256 * 1024)
 #define PIPE_SIZE (1024 * 1024)
@@ -87,7 +89,8 @@ struct output {
 	struct sink **logs;           /* per worker, or NULL */
 	size_t worker_count;
 	struct stream *streams;
-	size_t in_flight;
+	size_t in_flight;  /* bytes of the batches queued, whole */
+	size_t batch_size; /* of the next batch: as the last read asks */
 	bool paused;
 	atomic_bool abandoned; /* the rest of the output is given up */
 	pthread_t loop_thread; /* the only one that fills batches */
@@ -166,6 +169,7 @@ struct output *output_create(struct ev_loop *loop, struct pool *pool,
 	out->workers = workers;
 	out->worker_count = count;
 	out->loop_thread = pthread_self();
+	out->batch_size = BATCH_MAX;
 	out->std[1].fd = 1;
 	out->std[2].fd = 2;
 	out->std[1].lane = &out->std[1].own_lane;
@@ -311,7 +315,7 @@ static void batch_done(struct pool_job *job)
 	struct batch *b = (struct batch *)job;
 	struct output *out = b->out;
 
-	out->in_flight -= b->len;
+	out->in_flight -= b->cap;
 	recycle(out, b);
 	if (out->paused && out->in_flight < IN_FLIGHT_LOW)
 		set_reading(out, true);
@@ -334,7 +338,7 @@ static void submit(struct output *out, struct sink *sink)
 	b->job.run = write_batch;
 	b->job.done = batch_done;
 	b->job.lane = sink->lane;
-	out->in_flight += b->len;
+	out->in_flight += b->cap;
 	if (pool_submit(out->pool, &b->job) == -1) {
 		/* No thread: write it here rather than lose it. */
 		write_batch(&b->job);
@@ -359,7 +363,7 @@ static char *reserve_slow(struct output *out, struct sink *sink, size_t len)
 		submit(out, sink);
 	b = sink->open;
 	if (b == NULL) {
-		size_t cap = len > BATCH_MAX ? len : BATCH_MAX;
+		size_t cap = len > out->batch_size ? len : out->batch_size;
 
 		if (cap == BATCH_MAX && out->spare_count > 0)
 			b = out->spare[--out->spare_count];
@@ -524,6 +528,14 @@ static ssize_t read_some(struct stream *s)
 		size_t pos = 0, len;
 		const char *text;
 
+		/* Batches as large as this read's lines need: a terminal
+		 * gives a few KiB a read, and a 256 KiB batch for each would
+		 * hold far more memory than the bytes in flight. Back-pressure
+		 * counts the batches whole. Past 64 KiB the full size, which
+		 * is kept for reuse (malloc maps larger blocks afresh). */
+		s->out->batch_size = 2 * (size_t)n + 4096;
+		if (s->out->batch_size > SMALL_BATCH_MAX)
+			s->out->batch_size = BATCH_MAX;
 		/* The lines of one read arrived together: one clock reading. */
 		if (s->out->options.json)
 			json_time(&s->out->clock, s->out->read_time);
