@@ -346,8 +346,8 @@ int worker_set_key(struct settings *s, struct worker *w, const char *key,
 			return settings_fail(s, "%s: %s: %s is refused: %s",
 					     origin, key, value,
 					     worker_stop_signal_refusal(value));
-		return settings_fail(s, "%s: %s: invalid %s '%s'", origin,
-				     key, worker_keys[i].what, value);
+		return settings_fail(s, "%s: %s: invalid %s '%s'", origin, key,
+				     worker_keys[i].what, value);
 	}
 	return settings_fail(s, "%s: unknown key '%s' in [worker:%s]", origin,
 			     key, w->name);
@@ -488,4 +488,55 @@ int worker_link_all(struct settings *s)
 	if (check_order(s) == -1)
 		return -1;
 	return finish_workers(s);
+}
+
+/* Two strings, either of which may be NULL. */
+static bool text_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* Two NULL-terminated lists, either of which may be NULL. */
+static bool list_equal(char *const *a, char *const *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	for (; *a != NULL && *b != NULL; a++, b++)
+		if (strcmp(*a, *b) != 0)
+			return false;
+	return *a == NULL && *b == NULL;
+}
+
+bool worker_equal(const struct worker *a, const struct worker *b)
+{
+	if (a->after_count != b->after_count ||
+	    a->group_count != b->group_count ||
+	    (a->group_count > 0 &&
+	     memcmp(a->groups, b->groups,
+		    (size_t)a->group_count * sizeof(*a->groups)) != 0))
+		return false;
+	for (int i = 0; i < a->after_count; i++)
+		if (strcmp(a->after[i], b->after[i]) != 0)
+			return false;
+	return text_equal(a->name, b->name) && list_equal(a->argv, b->argv) &&
+	       list_equal(a->env, b->env) &&
+	       text_equal(a->directory, b->directory) &&
+	       a->set_uid == b->set_uid && a->set_gid == b->set_gid &&
+	       text_equal(a->user, b->user) && a->uid == b->uid &&
+	       a->gid == b->gid && a->is_main == b->is_main &&
+	       a->waits_for == b->waits_for && a->foreground == b->foreground &&
+	       a->stop_signal == b->stop_signal && a->grace == b->grace &&
+	       a->restart == b->restart &&
+	       a->restart_delay == b->restart_delay &&
+	       a->restart_max_delay == b->restart_max_delay &&
+	       a->start_limit == b->start_limit &&
+	       a->start_interval == b->start_interval && a->ready == b->ready &&
+	       text_equal(a->ready_host, b->ready_host) &&
+	       a->ready_port == b->ready_port &&
+	       text_equal(a->ready_command, b->ready_command) &&
+	       a->ready_timeout == b->ready_timeout &&
+	       text_equal(a->log_file, b->log_file) &&
+	       a->log_max_size == b->log_max_size && a->log_keep == b->log_keep;
 }

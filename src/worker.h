@@ -80,6 +80,11 @@ int worker_link_all(struct settings *s);
  * the workers one level at a time. */
 int worker_depth(const struct settings *s, const struct worker *w);
 
+/* Whether A and B define the same worker: every key the same (the
+ * "after" names, not their indexes; not where each was declared). A
+ * reload restarts a worker whose definition is not equal. */
+bool worker_equal(const struct worker *a, const struct worker *b);
+
 /* Whether NAME is a valid worker name: letters, digits, '_', '-', '.'. */
 bool worker_valid_name(const char *name);
 
