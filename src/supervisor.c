@@ -39,8 +39,12 @@ struct input {
 struct supervisor {
 	struct ev_loop *loop;
 	const struct settings *settings;
-	struct task *tasks;
+	/* Every task: those of SETTINGS->workers first, in their order (so
+	 * that "after" indexes find them), then those a reload removed or
+	 * replaced, until their processes are gone. */
+	struct task **tasks;
 	size_t count;
+	size_t live; /* the first LIVE are SETTINGS->workers' */
 	struct task_context ctx;
 
 	enum sup_state state;
@@ -60,10 +64,15 @@ struct supervisor {
 	enum sup_action scan; /* what the orphan scan does: cancel or kill */
 	char *notify_dir;     /* the notify workers' sockets, or NULL */
 	bool ready_sent;      /* READY=1 has gone to systemd */
+	/* Settings loaded by reloads (the first is the caller's): each is
+	 * kept while a task's definition points into it. */
+	struct settings **gens;
+	size_t gen_count;
 };
 
 static void post(struct supervisor *sup, struct input in);
 static void dispatch(struct supervisor *sup);
+static void sweep_leaving(struct supervisor *sup);
 
 static const char *duration_text(double seconds)
 {
@@ -75,8 +84,8 @@ static const char *duration_text(double seconds)
 static struct task *task_by_pid(struct supervisor *sup, pid_t pid)
 {
 	for (size_t i = 0; i < sup->count; i++)
-		if (sup->tasks[i].pid == pid)
-			return &sup->tasks[i];
+		if (sup->tasks[i]->pid == pid)
+			return sup->tasks[i];
 	return NULL;
 }
 
@@ -84,7 +93,7 @@ static struct task *task_by_pid(struct supervisor *sup, pid_t pid)
 static bool tasks_active(const struct supervisor *sup)
 {
 	for (size_t i = 0; i < sup->count; i++)
-		if (task_active(&sup->tasks[i]))
+		if (task_active(sup->tasks[i]))
 			return true;
 	return false;
 }
@@ -101,7 +110,7 @@ static bool claimed(pid_t pid, pid_t pgid, void *data)
 	if (task_by_pid(sup, pid) != NULL || pid == sup->hook_pid)
 		return true;
 	for (size_t i = 0; i < sup->count; i++) {
-		const struct task *t = &sup->tasks[i];
+		const struct task *t = sup->tasks[i];
 
 		if (t->pgid == pgid &&
 		    (t->sent != SENT_NOTHING || t->def->waits_for))
@@ -202,8 +211,8 @@ static unsigned long long shutdown_bound_usec(const struct supervisor *sup)
 	double grace = sup->settings->grace;
 	int levels = 1;
 
-	for (size_t i = 0; i < sup->count; i++) {
-		const struct task *t = &sup->tasks[i];
+	for (size_t i = 0; i < sup->live; i++) {
+		const struct task *t = sup->tasks[i];
 		int depth = worker_depth(sup->settings, t->def);
 
 		if (task_grace(t) > grace)
@@ -249,7 +258,7 @@ static void begin_shutdown(struct supervisor *sup, const struct input *in)
 	 * begun. */
 	sup->ctx.shutting_down = true;
 	for (size_t i = 0; i < sup->count; i++)
-		task_post(&sup->tasks[i], TEV_SHUTDOWN);
+		task_post(sup->tasks[i], TEV_SHUTDOWN);
 
 	if (sup->settings->on_shutdown != NULL)
 		start_hook(sup);
@@ -263,10 +272,16 @@ static void begin_shutdown(struct supervisor *sup, const struct input *in)
 static bool has_live_dependent(const struct supervisor *sup,
 			       const struct task *t)
 {
-	int index = (int)(t - sup->tasks);
+	int index = -1;
 
-	for (size_t i = 0; i < sup->count; i++) {
-		const struct task *other = &sup->tasks[i];
+	for (size_t i = 0; i < sup->live; i++)
+		if (sup->tasks[i] == t)
+			index = (int)i;
+	/* A task a reload removed: no current one comes after it. */
+	if (index < 0)
+		return false;
+	for (size_t i = 0; i < sup->live; i++) {
+		const struct task *other = sup->tasks[i];
 
 		if (other->pid <= 0)
 			continue;
@@ -282,7 +297,7 @@ static bool has_live_dependent(const struct supervisor *sup,
 static void cancel_free_tasks(struct supervisor *sup)
 {
 	for (size_t i = 0; i < sup->count; i++) {
-		struct task *t = &sup->tasks[i];
+		struct task *t = sup->tasks[i];
 
 		if (t->pid > 0 && t->sent == SENT_NOTHING &&
 		    !t->def->waits_for && !has_live_dependent(sup, t))
@@ -297,7 +312,7 @@ static void cancel(struct supervisor *sup)
 	ev_timer_stop(sup->loop, &sup->hook_timer);
 	log_info("Cancelling pending tasks.");
 	for (size_t i = 0; i < sup->count; i++)
-		if (sup->tasks[i].pid > 0 && sup->tasks[i].def->waits_for)
+		if (sup->tasks[i]->pid > 0 && sup->tasks[i]->def->waits_for)
 			waiters = true;
 	cancel_free_tasks(sup);
 	systemd_notify("STATUS=Stopping: waiting for the tasks to end");
@@ -316,7 +331,7 @@ static void cancel_waiters(struct supervisor *sup)
 		  "(--wait-timeout): cancelling them",
 		  duration_text(sup->settings->wait_timeout));
 	for (size_t i = 0; i < sup->count; i++) {
-		struct task *t = &sup->tasks[i];
+		struct task *t = sup->tasks[i];
 
 		if (t->def->waits_for && t->sent == SENT_NOTHING &&
 		    task_alive(t))
@@ -333,7 +348,7 @@ static void kill_all(struct supervisor *sup, const struct input *in)
 	ev_timer_stop(sup->loop, &sup->grace_timer);
 	ev_timer_stop(sup->loop, &sup->wait_timer);
 	for (size_t i = 0; i < sup->count; i++) {
-		struct task *t = &sup->tasks[i];
+		struct task *t = sup->tasks[i];
 
 		if (task_alive(t)) {
 			task_post(t, TEV_KILL);
@@ -500,18 +515,18 @@ static void check_all_ready(struct supervisor *sup)
 {
 	if (sup->ready_sent)
 		return;
-	for (size_t i = 0; i < sup->count; i++)
-		if (!sup->tasks[i].ready_seen)
+	for (size_t i = 0; i < sup->live; i++)
+		if (!sup->tasks[i]->ready_seen)
 			return;
 	sup->ready_sent = true;
-	systemd_notify("READY=1\nSTATUS=Running %zu tasks", sup->count);
+	systemd_notify("READY=1\nSTATUS=Running %zu tasks", sup->live);
 }
 
 static bool dependencies_ready(const struct supervisor *sup,
 			       const struct task *t)
 {
 	for (int a = 0; a < t->def->after_count; a++)
-		if (!sup->tasks[t->def->after_index[a]].ready_seen)
+		if (!sup->tasks[t->def->after_index[a]]->ready_seen)
 			return false;
 	return true;
 }
@@ -520,8 +535,8 @@ static bool dependencies_ready(const struct supervisor *sup,
  * now. (The others are started together by supervisor_start.) */
 static void start_waiting(struct supervisor *sup)
 {
-	for (size_t i = 0; i < sup->count; i++) {
-		struct task *t = &sup->tasks[i];
+	for (size_t i = 0; i < sup->live; i++) {
+		struct task *t = sup->tasks[i];
 
 		if (t->state == TASK_WAITING && t->def->after_count > 0 &&
 		    dependencies_ready(sup, t))
@@ -585,7 +600,7 @@ static void reaper_cb(struct ev_loop *loop, struct ev_child *watcher,
 		return;
 	}
 	for (size_t i = 0; i < sup->count; i++) {
-		if (ready_reaped(&sup->tasks[i], pid, status)) {
+		if (ready_reaped(sup->tasks[i], pid, status)) {
 			/* An exec: probe may have been cancelled as adopted. */
 			adopted_forget(&sup->adopted, pid);
 			post(sup, (struct input){.event = EVENT_REAPED});
@@ -609,6 +624,7 @@ static void reaper_cb(struct ev_loop *loop, struct ev_child *watcher,
 	}
 
 	post(sup, (struct input){.event = EVENT_REAPED});
+	sweep_leaving(sup);
 }
 
 static void hook_timer_cb(struct ev_loop *loop, struct ev_timer *timer,
@@ -631,6 +647,7 @@ static void grace_timer_cb(struct ev_loop *loop, struct ev_timer *timer,
 	(void)loop;
 	(void)revents;
 	post(timer->data, (struct input){.event = EVENT_GRACE_EXPIRED});
+	sweep_leaving(timer->data);
 }
 
 static void wait_timer_cb(struct ev_loop *loop, struct ev_timer *timer,
@@ -665,7 +682,7 @@ void supervisor_signal(int signo, void *data)
 	if (signo == SIGCONT)
 		terminal_resume(sup->tasks, sup->count);
 	for (size_t i = 0; i < sup->count; i++) {
-		struct task *t = &sup->tasks[i];
+		struct task *t = sup->tasks[i];
 
 		if (t->pid <= 0)
 			continue;
@@ -675,6 +692,213 @@ void supervisor_signal(int signo, void *data)
 			log_warn("cannot forward %s to %s", signal_name(signo),
 				 t->def->name);
 	}
+}
+
+/* Reload ------------------------------------------------------------------ */
+
+static bool defined_in(const struct task *t, const struct settings *s)
+{
+	return t->def >= s->workers && t->def < s->workers + s->worker_count;
+}
+
+static struct task *live_task(const struct supervisor *sup, const char *name)
+{
+	for (size_t i = 0; i < sup->live; i++)
+		if (strcmp(sup->tasks[i]->def->name, name) == 0)
+			return sup->tasks[i];
+	return NULL;
+}
+
+/* A task a reload removed or replaced, still named NAME, or NULL. */
+static struct task *leaving_task(const struct supervisor *sup, const char *name)
+{
+	for (size_t i = sup->live; i < sup->count; i++)
+		if (strcmp(sup->tasks[i]->def->name, name) == 0)
+			return sup->tasks[i];
+	return NULL;
+}
+
+/* T may start now: what it comes after is ready, and the task it
+ * replaces is gone. */
+static void start_if_free(struct supervisor *sup, struct task *t)
+{
+	if (t->state == TASK_WAITING && sup->state == STATE_RUNNING &&
+	    dependencies_ready(sup, t) &&
+	    leaving_task(sup, t->def->name) == NULL)
+		task_post(t, TEV_START);
+}
+
+/* Frees the tasks a reload removed once nothing of them is left (their
+ * process, its group, a readiness probe), starts the tasks that replace
+ * them, and frees the settings no task points into any more. */
+static void sweep_leaving(struct supervisor *sup)
+{
+	size_t kept = sup->live;
+	bool freed = false;
+
+	for (size_t i = sup->live; i < sup->count; i++) {
+		struct task *t = sup->tasks[i];
+
+		if (t->pid > 0 || t->state == TASK_BACKOFF || task_alive(t) ||
+		    t->probe.pid > 0) {
+			sup->tasks[kept++] = t;
+			continue;
+		}
+		log_debug("Task %s is gone: forgotten", t->def->name);
+		task_finish(t);
+		free(t);
+		freed = true;
+	}
+	sup->count = kept;
+	if (!freed)
+		return;
+	for (size_t g = 0; g < sup->gen_count;) {
+		struct settings *old = sup->gens[g];
+		bool used = old == sup->settings;
+
+		for (size_t i = 0; i < sup->count && !used; i++)
+			used = defined_in(sup->tasks[i], old);
+		if (used) {
+			g++;
+			continue;
+		}
+		config_free(old);
+		free(old);
+		sup->gens[g] = sup->gens[--sup->gen_count];
+	}
+	for (size_t i = 0; i < sup->live; i++)
+		start_if_free(sup, sup->tasks[i]);
+}
+
+/* What a reload does to one worker of the new settings. */
+enum change {
+	CHANGE_NONE,
+	CHANGE_ADDED,
+	CHANGE_CHANGED,
+};
+
+static void say(void (*report)(const char *line, void *data), void *data,
+		const char *name, const char *what)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line), "%s %s", name, what);
+	log_info("Reload: %s", line);
+	report(line, data);
+}
+
+int supervisor_reload(struct supervisor *sup, struct settings *next,
+		      void (*report)(const char *line, void *data), void *data)
+{
+	size_t n = next->worker_count, count = 0, changes = 0;
+	struct task **tasks = calloc(n + sup->count + 1, sizeof(*tasks));
+	enum change *change = calloc(n + 1, sizeof(*change));
+	struct settings **gens =
+		realloc(sup->gens, (sup->gen_count + 1) * sizeof(*gens));
+	bool same_env = true;
+	char *dir = NULL;
+
+	if (gens != NULL)
+		sup->gens = gens;
+	if (tasks == NULL || change == NULL || gens == NULL ||
+	    (sup->notify_dir == NULL && ready_make_dir(next, &dir) == -1))
+		goto fail;
+	if (dir != NULL)
+		sup->notify_dir = dir;
+	/* --env-file reaches every worker: a change there changes all. */
+	for (size_t i = 0; same_env; i++) {
+		char *a = sup->settings->env_common
+				  ? sup->settings->env_common[i]
+				  : NULL;
+		char *b = next->env_common ? next->env_common[i] : NULL;
+
+		if (a == NULL || b == NULL)
+			same_env = a == b;
+		else
+			same_env = strcmp(a, b) == 0;
+		if (a == NULL || b == NULL)
+			break;
+	}
+	/* First whatever can fail: the new tasks. Nothing has changed
+	 * yet. */
+	for (size_t i = 0; i < n; i++) {
+		const struct worker *w = &next->workers[i];
+		struct task *old = live_task(sup, w->name);
+
+		if (old != NULL && same_env && worker_equal(old->def, w)) {
+			tasks[i] = old;
+			continue;
+		}
+		change[i] = old != NULL ? CHANGE_CHANGED : CHANGE_ADDED;
+		if ((tasks[i] = calloc(1, sizeof(**tasks))) == NULL ||
+		    task_init(tasks[i], &sup->ctx, w, sup->notify_dir) == -1)
+			goto fail;
+	}
+	/* Then the switch: the old tasks kept follow the new definitions,
+	 * the others leave, after those that were leaving already. */
+	count = n;
+	for (size_t i = 0; i < sup->live; i++) {
+		struct task *t = sup->tasks[i];
+		const struct worker *w =
+			settings_find_worker(next, t->def->name);
+
+		if (w != NULL && tasks[w - next->workers] == t)
+			task_redefine(t, w);
+		else
+			tasks[count++] = t;
+	}
+	for (size_t i = sup->live; i < sup->count; i++)
+		tasks[count++] = sup->tasks[i];
+	free(sup->tasks);
+	sup->tasks = tasks;
+	sup->gens[sup->gen_count++] = next;
+	sup->settings = next;
+	sup->ctx.settings = next;
+	/* Those that left: stopped as "aiorunctl stop" does. */
+	for (size_t i = n; i < count - (sup->count - sup->live); i++) {
+		struct task *t = tasks[i];
+
+		if (settings_find_worker(next, t->def->name) == NULL) {
+			say(report, data, t->def->name, "removed: stopping");
+			changes++;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (change[i] == CHANGE_NONE)
+			continue;
+		changes++;
+		say(report, data, tasks[i]->def->name,
+		    change[i] == CHANGE_ADDED ? "added: starting"
+					      : "changed: restarting");
+	}
+	if (changes == 0)
+		say(report, data, "nothing", "changed");
+	for (size_t i = n; i < count - (sup->count - sup->live); i++) {
+		struct task *t = tasks[i];
+
+		task_post(t, TEV_STOP_REQUEST);
+		if (t->pid <= 0 && t->sent == SENT_NOTHING && task_alive(t))
+			task_post(t, TEV_CANCEL);
+	}
+	sup->live = n;
+	sup->count = count;
+	free(change);
+	rearm_grace_timer(sup);
+	for (size_t i = 0; i < n; i++)
+		start_if_free(sup, tasks[i]);
+	sweep_leaving(sup);
+	return 0;
+
+fail:
+	for (size_t i = 0; tasks != NULL && change != NULL && i < n; i++) {
+		if (change[i] == CHANGE_NONE || tasks[i] == NULL)
+			continue;
+		task_finish(tasks[i]);
+		free(tasks[i]);
+	}
+	free(tasks);
+	free(change);
+	return -1;
 }
 
 /* Creation and start ----------------------------------------------------- */
@@ -703,7 +927,7 @@ struct supervisor *supervisor_create(struct ev_loop *loop,
 		.program_status = -1,
 		.first_failure = -1,
 	};
-	sup->tasks = calloc(settings->worker_count, sizeof(*sup->tasks));
+	sup->tasks = calloc(settings->worker_count + 1, sizeof(*sup->tasks));
 	if (sup->tasks == NULL ||
 	    ready_make_dir(settings, &sup->notify_dir) == -1) {
 		supervisor_destroy(sup);
@@ -714,8 +938,13 @@ struct supervisor *supervisor_create(struct ev_loop *loop,
 
 		if (w->is_main)
 			sup->facts.has_program = true;
+		if ((sup->tasks[i] = calloc(1, sizeof(**sup->tasks))) == NULL) {
+			supervisor_destroy(sup);
+			return NULL;
+		}
 		sup->count++;
-		if (task_init(&sup->tasks[i], &sup->ctx, w, sup->notify_dir) ==
+		sup->live++;
+		if (task_init(sup->tasks[i], &sup->ctx, w, sup->notify_dir) ==
 		    -1) {
 			supervisor_destroy(sup);
 			return NULL;
@@ -752,7 +981,7 @@ static void abort_start(struct supervisor *sup)
 	 * the output is written out. */
 	ev_child_stop(sup->loop, &sup->reaper);
 	for (size_t i = 0; i < sup->count; i++) {
-		struct task *t = &sup->tasks[i];
+		struct task *t = sup->tasks[i];
 
 		if (t->pid > 0) {
 			task_signal(t, SIGKILL);
@@ -786,7 +1015,7 @@ int supervisor_start(struct supervisor *sup, int *exit_status)
 		int error = 0;
 
 		while (forked < end && failed == NULL) {
-			struct task *t = &sup->tasks[forked];
+			struct task *t = sup->tasks[forked];
 
 			/* Held back until what it comes after is ready. */
 			if (t->def->after_count == 0 && task_fork(t) == -1) {
@@ -797,7 +1026,7 @@ int supervisor_start(struct supervisor *sup, int *exit_status)
 			}
 		}
 		for (size_t i = first; i < forked; i++) {
-			struct task *t = &sup->tasks[i];
+			struct task *t = sup->tasks[i];
 
 			if (t->def->after_count > 0)
 				continue;
@@ -827,16 +1056,16 @@ int supervisor_start(struct supervisor *sup, int *exit_status)
 	}
 	/* Those held back by "after" are watched as they start. */
 	for (size_t i = 0; i < sup->count; i++)
-		if (sup->tasks[i].pid > 0)
-			task_post(&sup->tasks[i], TEV_STARTED);
+		if (sup->tasks[i]->pid > 0)
+			task_post(sup->tasks[i], TEV_STARTED);
 	check_all_ready(sup);
 	systemd_watchdog_start(sup->loop);
 	return 0;
 }
 
-struct task *supervisor_tasks(struct supervisor *sup, size_t *count)
+struct task **supervisor_tasks(struct supervisor *sup, size_t *count)
 {
-	*count = sup->count;
+	*count = sup->live;
 	return sup->tasks;
 }
 
@@ -880,10 +1109,17 @@ void supervisor_destroy(struct supervisor *sup)
 	ev_timer_stop(sup->loop, &sup->wait_timer);
 	ev_prepare_stop(sup->loop, &sup->orphan_scan);
 	systemd_watchdog_stop(sup->loop);
-	for (size_t i = 0; i < sup->count; i++)
-		task_finish(&sup->tasks[i]);
+	for (size_t i = 0; i < sup->count; i++) {
+		task_finish(sup->tasks[i]);
+		free(sup->tasks[i]);
+	}
 	ready_remove_dir(sup->notify_dir);
 	free(sup->tasks);
+	for (size_t g = 0; g < sup->gen_count; g++) {
+		config_free(sup->gens[g]);
+		free(sup->gens[g]);
+	}
+	free(sup->gens);
 	adopted_finish(&sup->adopted);
 	free(sup);
 }

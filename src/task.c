@@ -67,7 +67,7 @@ bool task_active(const struct task *t)
  * go on to one task, PROGRAM unless --listen-fds names another, which
  * gets them at 3 and up with LISTEN_PID its own. No other task sees
  * them. */
-void task_pass_sockets(struct task *tasks, size_t count, const char *name)
+void task_pass_sockets(struct task **tasks, size_t count, const char *name)
 {
 	const char *names;
 	int fds = systemd_listen_fds(&names);
@@ -75,7 +75,7 @@ void task_pass_sockets(struct task *tasks, size_t count, const char *name)
 	if (fds == 0)
 		return;
 	for (size_t i = 0; i < count; i++) {
-		struct task *t = &tasks[i];
+		struct task *t = tasks[i];
 
 		if (name != NULL ? strcmp(t->def->name, name) == 0
 				 : t->def->is_main) {
@@ -542,6 +542,24 @@ int task_init(struct task *t, struct task_context *ctx,
 				sizeof(*t->starts))) == NULL)
 		return -1;
 	return ready_prepare(t, notify_dir);
+}
+
+void task_redefine(struct task *t, const struct worker *def)
+{
+	t->def = def;
+	t->plan.argv = def->argv;
+	t->plan.directory = def->directory;
+	t->plan.groups = def->groups;
+	/* The environment points into the old definition's strings: made
+	 * again at the next start. */
+	free(t->envp);
+	t->envp = NULL;
+	t->plan.envp = NULL;
+	t->plan.listen_pid = NULL;
+	for (size_t i = 0; i < sizeof(t->vars) / sizeof(t->vars[0]); i++) {
+		free(t->vars[i]);
+		t->vars[i] = NULL;
+	}
 }
 
 void task_finish(struct task *t)

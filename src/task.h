@@ -86,6 +86,11 @@ struct task {
 int task_init(struct task *t, struct task_context *ctx,
 	      const struct worker *def, const char *notify_dir);
 
+/* A reload found T's worker unchanged: T now follows DEF, an equal
+ * definition in the new settings, and no longer points into the old
+ * ones. Its process, if any, is left alone. */
+void task_redefine(struct task *t, const struct worker *def);
+
 /* Frees what task_init and the starts allocated. */
 void task_finish(struct task *t);
 
@@ -122,7 +127,7 @@ double task_grace(const struct task *t);
 
 /* Socket activation: the sockets systemd passed to aiorun go to the task
  * NAME, or PROGRAM's when NAME is NULL. */
-void task_pass_sockets(struct task *tasks, size_t count, const char *name);
+void task_pass_sockets(struct task **tasks, size_t count, const char *name);
 
 /* Sends SIGNO to T's process group. Returns 0 or -1 with errno set. */
 int task_signal(const struct task *t, int signo);
