@@ -790,7 +790,7 @@ static void say(void (*report)(const char *line, void *data), void *data,
 int supervisor_reload(struct supervisor *sup, struct settings *next,
 		      void (*report)(const char *line, void *data), void *data)
 {
-	size_t n = next->worker_count, count = 0, changes = 0;
+	size_t n = next->worker_count, count = 0, changes = 0, leaving;
 	struct task **tasks = calloc(n + sup->count + 1, sizeof(*tasks));
 	enum change *change = calloc(n + 1, sizeof(*change));
 	struct settings **gens =
@@ -856,7 +856,7 @@ int supervisor_reload(struct supervisor *sup, struct settings *next,
 	sup->ctx.settings = next;
 	/* Those that left: stopped as "aiorunctl stop" does. */
 	for (size_t i = n; i < count - (sup->count - sup->live); i++) {
-		struct task *t = tasks[i];
+		const struct task *t = tasks[i];
 
 		if (settings_find_worker(next, t->def->name) == NULL) {
 			say(report, data, t->def->name, "removed: stopping");
@@ -873,15 +873,17 @@ int supervisor_reload(struct supervisor *sup, struct settings *next,
 	}
 	if (changes == 0)
 		say(report, data, "nothing", "changed");
-	for (size_t i = n; i < count - (sup->count - sup->live); i++) {
+	leaving = count - (sup->count - sup->live);
+	/* Consistent before any event: the events may look at every task. */
+	sup->live = n;
+	sup->count = count;
+	for (size_t i = n; i < leaving; i++) {
 		struct task *t = tasks[i];
 
 		task_post(t, TEV_STOP_REQUEST);
 		if (t->pid <= 0 && t->sent == SENT_NOTHING && task_alive(t))
 			task_post(t, TEV_CANCEL);
 	}
-	sup->live = n;
-	sup->count = count;
 	free(change);
 	rearm_grace_timer(sup);
 	for (size_t i = 0; i < n; i++)
