@@ -553,6 +553,12 @@ static void task_ended(struct task *t, const struct end_outcome *out,
 					 .not_ready = not_ready});
 }
 
+static void task_cancelled(struct task *t, void *owner)
+{
+	(void)t;
+	rearm_grace_timer(owner);
+}
+
 /* Callbacks: each turns what happened into an input. ---------------------- */
 
 /* A task stopped or continued by a signal: no end, but worth a word. */
@@ -585,7 +591,8 @@ static void reaper_cb(struct ev_loop *loop, struct ev_child *watcher,
 		return;
 	}
 	for (size_t i = 0; i < sup->count; i++) {
-		if (ready_reaped(&sup->tasks[i], pid, status)) {
+		if (ready_reaped(&sup->tasks[i], pid, status) ||
+		    health_reaped(&sup->tasks[i], pid, status)) {
 			/* An exec: probe may have been cancelled as adopted. */
 			adopted_forget(&sup->adopted, pid);
 			post(sup, (struct input){.event = EVENT_REAPED});
@@ -695,6 +702,7 @@ struct supervisor *supervisor_create(struct ev_loop *loop,
 		.output = output,
 		.ready = task_ready,
 		.ended = task_ended,
+		.cancelled = task_cancelled,
 		.owner = sup,
 	};
 	sup->state = STATE_RUNNING;

@@ -28,3 +28,20 @@ CONF
 	[ "$status" -eq 0 ]
 	[ ! -e "$T/probe" ]
 }
+
+@test "an endless exec: health check is killed with its group at health-timeout" {
+	cat >"$T/aiorun.conf" <<'CONF'
+[worker:web]
+command = exec sleep 300
+health = exec:sleep 300 & echo $! >"$T/check-child"; wait
+health-timeout = 300ms
+health-retries = 1
+CONF
+	start_aiorun -c "$T/aiorun.conf"
+	wait_for 5 test -s "$T/check-child"
+	child=$(cat "$T/check-child")
+	finish_aiorun
+	[ "$status" -eq 143 ]
+	log_has "Task web is unhealthy after 1 failed checks: no answer within 300ms"
+	gone "$child"
+}
