@@ -16,6 +16,7 @@
 #include "grace.h"
 #include "hook.h"
 #include "log.h"
+#include "order.h"
 #include "output.h"
 #include "parse.h"
 #include "ready.h"
@@ -507,26 +508,12 @@ static void check_all_ready(struct supervisor *sup)
 	systemd_notify("READY=1\nSTATUS=Running %zu tasks", sup->count);
 }
 
-static bool dependencies_ready(const struct supervisor *sup,
-			       const struct task *t)
-{
-	for (int a = 0; a < t->def->after_count; a++)
-		if (!sup->tasks[t->def->after_index[a]].ready_seen)
-			return false;
-	return true;
-}
-
-/* Starts the tasks held back by "after" whose dependencies are all ready
- * now. (The others are started together by supervisor_start.) */
+/* Starts the tasks held back by "after" whose turn came, and skips
+ * those whose turn cannot come. */
 static void start_waiting(struct supervisor *sup)
 {
-	for (size_t i = 0; i < sup->count; i++) {
-		struct task *t = &sup->tasks[i];
-
-		if (t->state == TASK_WAITING && t->def->after_count > 0 &&
-		    dependencies_ready(sup, t))
-			task_post(t, TEV_START);
-	}
+	if (!sup->ctx.shutting_down)
+		order_start_waiting(sup->tasks, sup->count);
 }
 
 static void task_ready(struct task *t, void *owner)
@@ -544,6 +531,9 @@ static void task_ended(struct task *t, const struct end_outcome *out,
 {
 	struct supervisor *sup = owner;
 
+	/* What waits for its end, or can no longer start, is seen to
+	 * before its end may begin the shutdown. */
+	start_waiting(sup);
 	if (out->failed && sup->facts.first_failure < 0)
 		sup->facts.first_failure = status;
 	if (out->verdict == VERDICT_SHUTDOWN)
@@ -837,6 +827,7 @@ int supervisor_start(struct supervisor *sup, int *exit_status)
 	for (size_t i = 0; i < sup->count; i++)
 		if (sup->tasks[i].pid > 0)
 			task_post(&sup->tasks[i], TEV_STARTED);
+	start_waiting(sup);
 	check_all_ready(sup);
 	systemd_watchdog_start(sup->loop);
 	return 0;
