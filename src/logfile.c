@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "paths.h"
 
 /* Creations tried after a rotation when someone else keeps putting a
  * name where the new file goes. */
@@ -57,8 +58,6 @@ static int open_name(struct logfile *log, int flags)
 struct logfile *logfile_open(const char *path, long long max_size, int keep)
 {
 	struct logfile *log = calloc(1, sizeof(*log));
-	const char *slash = strrchr(path, '/');
-	char *dir = NULL;
 	int saved;
 
 	if (log == NULL)
@@ -70,25 +69,13 @@ struct logfile *logfile_open(const char *path, long long max_size, int keep)
 		.max_size = max_size,
 		.keep = keep,
 	};
-	if (slash == NULL)
-		dir = strdup(".");
-	else if (slash == path)
-		dir = strdup("/");
-	else
-		dir = strndup(path, (size_t)(slash - path));
-	log->name = strdup(slash ? slash + 1 : path);
-	if (dir == NULL || log->name == NULL)
-		goto fail;
-	log->dir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (log->dir == -1)
+	if ((log->dir = paths_open_parent(path, &log->name)) == -1)
 		goto fail;
 	if ((log->fd = open_name(log, O_CREAT)) == -1)
 		goto fail;
-	free(dir);
 	return log;
 fail:
 	saved = errno;
-	free(dir);
 	logfile_destroy(log);
 	errno = saved;
 	return NULL;

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "paths.h"
+
 /* Attempts at a lock whose file was removed or replaced in the meantime
  * (its holder leaving), and reads of a holder's PID not yet written. */
 #define CLAIM_TRIES 5
@@ -102,8 +104,7 @@ static int open_locked(int dir, const char *name, pid_t *other)
 struct pidfile *pidfile_claim(const char *path, pid_t *other)
 {
 	struct pidfile *pf = calloc(1, sizeof(*pf));
-	const char *slash = strrchr(path, '/');
-	char *dir = NULL, pid[24];
+	char pid[24];
 	int len, saved;
 
 	*other = 0;
@@ -111,16 +112,7 @@ struct pidfile *pidfile_claim(const char *path, pid_t *other)
 		return NULL;
 	pf->fd = -1;
 	pf->dir = -1;
-	if (slash == NULL)
-		dir = strdup(".");
-	else if (slash == path)
-		dir = strdup("/");
-	else
-		dir = strndup(path, (size_t)(slash - path));
-	pf->name = strdup(slash ? slash + 1 : path);
-	if (dir == NULL || pf->name == NULL)
-		goto fail;
-	if ((pf->dir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+	if ((pf->dir = paths_open_parent(path, &pf->name)) == -1)
 		goto fail;
 	for (int i = 0; i < CLAIM_TRIES && pf->fd < 0; i++)
 		pf->fd = open_locked(pf->dir, pf->name, other);
@@ -132,7 +124,6 @@ struct pidfile *pidfile_claim(const char *path, pid_t *other)
 	if (ftruncate(pf->fd, 0) == -1 ||
 	    pwrite(pf->fd, pid, (size_t)len, 0) != len)
 		goto fail;
-	free(dir);
 	return pf;
 fail:
 	saved = errno;
@@ -145,7 +136,6 @@ fail:
 		close(pf->dir);
 	free(pf->name);
 	free(pf);
-	free(dir);
 	errno = saved;
 	return NULL;
 }
