@@ -353,13 +353,14 @@ static void do_status(struct client *c)
 			width = len;
 	}
 	if (!c->req.json)
-		client_say(c, '1', "%-*s  %-8s  %7s  %6s  %8s  %4s  %6s  %s",
+		client_say(c, '1', "%-*s  %-8s  %7s  %6s  %8s  %4s  %-9s  %s",
 			   width, "NAME", "STATE", "PID", "UPTIME", "RESTARTS",
 			   "LAST", "HEALTH", "WAITS-FOR");
 	for (size_t k = 0; k < c->target_count; k++) {
 		const struct task *t = all[c->targets[k]];
 		double up = t->pid > 0 ? now - t->started_at : 0;
 		char pid[16] = "null", last[16] = "null", upt[32];
+		const char *health = health_state_name(t);
 
 		if (t->pid > 0)
 			snprintf(pid, sizeof(pid), "%d", (int)t->pid);
@@ -370,17 +371,21 @@ static void do_status(struct client *c)
 				   "{\"name\":\"%s\",\"state\":\"%s\","
 				   "\"pid\":%s,\"uptime_s\":%.3f,"
 				   "\"restarts\":%d,\"last_status\":%s,"
-				   "\"health\":null,\"waits_for\":%s}",
+				   "\"health\":%s%s%s,\"waits_for\":%s}",
 				   t->def->name, fsm_task_state_name(t->state),
 				   pid, up, t->restarts, last,
+				   health != NULL ? "\"" : "",
+				   health != NULL ? health : "null",
+				   health != NULL ? "\"" : "",
 				   t->def->waits_for ? "true" : "false");
 			continue;
 		}
-		client_say(c, '1', "%-*s  %-8s  %7s  %6s  %8d  %4s  %6s  %s",
+		client_say(c, '1', "%-*s  %-8s  %7s  %6s  %8d  %4s  %-9s  %s",
 			   width, t->def->name, fsm_task_state_name(t->state),
 			   t->pid > 0 ? pid : "-",
 			   t->pid > 0 ? uptime_text(up, upt, sizeof(upt)) : "-",
-			   t->restarts, t->last_status >= 0 ? last : "-", "-",
+			   t->restarts, t->last_status >= 0 ? last : "-",
+			   health != NULL ? health : "-",
 			   t->def->waits_for ? "yes" : "no");
 	}
 	client_end(c, CTL_OK);

@@ -16,6 +16,7 @@
 #include "grace.h"
 #include "hook.h"
 #include "log.h"
+#include "order.h"
 #include "output.h"
 #include "parse.h"
 #include "ready.h"
@@ -522,26 +523,12 @@ static void check_all_ready(struct supervisor *sup)
 	systemd_notify("READY=1\nSTATUS=Running %zu tasks", sup->live);
 }
 
-static bool dependencies_ready(const struct supervisor *sup,
-			       const struct task *t)
-{
-	for (int a = 0; a < t->def->after_count; a++)
-		if (!sup->tasks[t->def->after_index[a]]->ready_seen)
-			return false;
-	return true;
-}
-
-/* Starts the tasks held back by "after" whose dependencies are all ready
- * now. (The others are started together by supervisor_start.) */
+/* Starts the tasks held back by "after" whose turn came, and skips
+ * those whose turn cannot come. */
 static void start_waiting(struct supervisor *sup)
 {
-	for (size_t i = 0; i < sup->live; i++) {
-		struct task *t = sup->tasks[i];
-
-		if (t->state == TASK_WAITING && t->def->after_count > 0 &&
-		    dependencies_ready(sup, t))
-			task_post(t, TEV_START);
-	}
+	if (!sup->ctx.shutting_down)
+		order_start_waiting(sup->tasks, sup->live);
 }
 
 static void task_ready(struct task *t, void *owner)
@@ -559,6 +546,9 @@ static void task_ended(struct task *t, const struct end_outcome *out,
 {
 	struct supervisor *sup = owner;
 
+	/* What waits for its end, or can no longer start, is seen to
+	 * before its end may begin the shutdown. */
+	start_waiting(sup);
 	if (out->failed && sup->facts.first_failure < 0)
 		sup->facts.first_failure = status;
 	if (out->verdict == VERDICT_SHUTDOWN)
@@ -566,6 +556,12 @@ static void task_ended(struct task *t, const struct end_outcome *out,
 					 .task = t,
 					 .status = status,
 					 .not_ready = not_ready});
+}
+
+static void task_cancelled(struct task *t, void *owner)
+{
+	(void)t;
+	rearm_grace_timer(owner);
 }
 
 /* Callbacks: each turns what happened into an input. ---------------------- */
@@ -600,7 +596,8 @@ static void reaper_cb(struct ev_loop *loop, struct ev_child *watcher,
 		return;
 	}
 	for (size_t i = 0; i < sup->count; i++) {
-		if (ready_reaped(sup->tasks[i], pid, status)) {
+		if (ready_reaped(sup->tasks[i], pid, status) ||
+		    health_reaped(sup->tasks[i], pid, status)) {
 			/* An exec: probe may have been cancelled as adopted. */
 			adopted_forget(&sup->adopted, pid);
 			post(sup, (struct input){.event = EVENT_REAPED});
@@ -722,8 +719,10 @@ static struct task *leaving_task(const struct supervisor *sup, const char *name)
  * replaces is gone. */
 static void start_if_free(struct supervisor *sup, struct task *t)
 {
+	char why[256];
+
 	if (t->state == TASK_WAITING && sup->state == STATE_RUNNING &&
-	    dependencies_ready(sup, t) &&
+	    order_verdict(sup->tasks, t, why, sizeof(why)) == ORDER_GO &&
 	    leaving_task(sup, t->def->name) == NULL)
 		task_post(t, TEV_START);
 }
@@ -740,7 +739,7 @@ static void sweep_leaving(struct supervisor *sup)
 		struct task *t = sup->tasks[i];
 
 		if (t->pid > 0 || t->state == TASK_BACKOFF || task_alive(t) ||
-		    t->probe.pid > 0) {
+		    t->probe.attempt.pid > 0 || t->health.check.pid > 0) {
 			sup->tasks[kept++] = t;
 			continue;
 		}
@@ -921,6 +920,7 @@ struct supervisor *supervisor_create(struct ev_loop *loop,
 		.output = output,
 		.ready = task_ready,
 		.ended = task_ended,
+		.cancelled = task_cancelled,
 		.owner = sup,
 	};
 	sup->state = STATE_RUNNING;
@@ -1060,6 +1060,7 @@ int supervisor_start(struct supervisor *sup, int *exit_status)
 	for (size_t i = 0; i < sup->count; i++)
 		if (sup->tasks[i]->pid > 0)
 			task_post(sup->tasks[i], TEV_STARTED);
+	start_waiting(sup);
 	check_all_ready(sup);
 	systemd_watchdog_start(sup->loop);
 	return 0;

@@ -20,6 +20,7 @@ struct task_input {
 	enum task_event event;
 	struct end_outcome outcome; /* END events: what follows */
 	int status;                 /* END events: what it counts as */
+	const char *why;            /* TEV_SKIP: what cannot be */
 };
 
 static void task_dispatch(struct task *t, struct task_input in);
@@ -268,7 +269,8 @@ static struct task_input judge_end(const struct task *t, int wstatus)
 		.run_forever = s->run_forever,
 		.restart = t->def->restart,
 		.stop_on = s->stop_on,
-		.failed = status != 0 && !by_aiorun,
+		.failed = (status != 0 && !by_aiorun) ||
+			  t->state == TASK_UNHEALTHY,
 		.limit_hit = fsm_start_limit_hit(
 			t->starts, t->def->start_limit, t->start_count,
 			t->def->start_interval, ev_now(t->ctx->loop)),
@@ -288,6 +290,7 @@ void task_reaped(struct task *t, int wstatus)
 	t->pid = 0;
 	t->status = t->last_status = wait_status_code(wstatus);
 	ready_stop(t);
+	health_stop(t);
 	if (t->took_terminal) {
 		t->took_terminal = false;
 		terminal_take_back(t->pgid);
@@ -296,8 +299,9 @@ void task_reaped(struct task *t, int wstatus)
 	if (t->ctx->output != NULL)
 		output_collect(t->ctx->output, t->def);
 	log_end(t, wstatus,
-		t->status != 0 &&
-			!(WIFSIGNALED(wstatus) && t->sent != SENT_NOTHING));
+		(t->status != 0 &&
+		 !(WIFSIGNALED(wstatus) && t->sent != SENT_NOTHING)) ||
+			t->state == TASK_UNHEALTHY);
 	in = judge_end(t, wstatus);
 	task_dispatch(t, in);
 }
@@ -346,6 +350,7 @@ static bool spawn_action(struct task *t, enum task_state from,
 			 w->after_count > 1 ? " and others" : "");
 	else
 		log_info("Started task %s (pid %d)", w->name, (int)t->pid);
+	health_reset(t);
 	ready_start(t);
 	return false;
 }
@@ -444,6 +449,7 @@ static bool perform(struct task *t, enum task_action action,
 	case TACT_WATCH:
 		log_debug("Started task %s (pid %d)", t->def->name,
 			  (int)t->pid);
+		health_reset(t);
 		ready_start(t);
 		break;
 	case TACT_READY:
@@ -451,6 +457,7 @@ static bool perform(struct task *t, enum task_action action,
 		ready_stop(t);
 		if (t->def->ready != READY_STARTED)
 			log_info("Task %s is ready", t->def->name);
+		health_start(t);
 		t->ctx->ready(t, t->ctx->owner);
 		break;
 	case TACT_NOT_READY:
@@ -466,12 +473,25 @@ static bool perform(struct task *t, enum task_action action,
 	case TACT_DISARM:
 		ev_timer_stop(t->ctx->loop, &t->restart_timer);
 		ready_stop(t);
+		health_stop(t);
 		break;
 	case TACT_CANCEL:
+		health_stop(t);
 		cancel(t);
 		break;
 	case TACT_KILL:
+		health_stop(t);
 		kill_group(t);
+		break;
+	case TACT_UNHEALTHY:
+		health_stop(t);
+		cancel(t);
+		if (t->ctx->cancelled != NULL)
+			t->ctx->cancelled(t, t->ctx->owner);
+		break;
+	case TACT_SKIP:
+		log_info("Task %s is skipped: %s", t->def->name,
+			 in->why != NULL ? in->why : "its turn cannot come");
 		break;
 	}
 	return false;
@@ -506,6 +526,11 @@ void task_post(struct task *t, enum task_event event)
 	task_dispatch(t, (struct task_input){.event = event});
 }
 
+void task_skip(struct task *t, const char *why)
+{
+	task_dispatch(t, (struct task_input){.event = TEV_SKIP, .why = why});
+}
+
 int task_init(struct task *t, struct task_context *ctx,
 	      const struct worker *def, const char *notify_dir)
 {
@@ -534,9 +559,13 @@ int task_init(struct task *t, struct task_context *ctx,
 				.err_fd = -1,
 			},
 		.child = {.exec_fd = -1},
+		/* Closed by task_finish however far this goes. */
+		.probe = {.notify_fd = -1, .attempt = {.fd = -1}},
+		.health = {.check = {.fd = -1}},
 	};
 	ev_init(&t->restart_timer, restart_cb);
 	t->restart_timer.data = t;
+	health_init(t);
 	if (def->start_limit > 0 &&
 	    (t->starts = calloc((size_t)def->start_limit,
 				sizeof(*t->starts))) == NULL)
@@ -566,6 +595,7 @@ void task_finish(struct task *t)
 {
 	ev_timer_stop(t->ctx->loop, &t->restart_timer);
 	ready_stop(t);
+	health_stop(t);
 	ready_finish(t);
 	free(t->starts);
 	free(t->envp);
