@@ -15,6 +15,7 @@
 #include "ctlproto.h"
 #include "log.h"
 #include "parse.h"
+#include "reload.h"
 #include "ring.h"
 #include "task.h"
 
@@ -69,6 +70,9 @@ struct control {
 	int client_count;
 	struct ring *rings; /* one per task, the recent lines */
 	size_t ring_count;
+	size_t last_ring; /* the one line_seen found last */
+	int argc;         /* aiorun's command line, for "reload" */
+	char **argv;
 };
 
 static void client_close(struct client *c);
@@ -233,7 +237,7 @@ static void writable_cb(struct ev_loop *loop, struct ev_io *w, int revents)
 
 /* Workers ---------------------------------------------------------------- */
 
-static struct task *tasks(struct control *ctl, size_t *count)
+static struct task **tasks(struct control *ctl, size_t *count)
 {
 	return supervisor_tasks(ctl->sup, count);
 }
@@ -257,7 +261,7 @@ static bool is_down(const struct task *t)
 static int resolve(struct client *c)
 {
 	size_t count, n = 0;
-	struct task *all = tasks(c->ctl, &count);
+	struct task **all = tasks(c->ctl, &count);
 	bool every = c->req.all ||
 		     (c->req.command == CTL_STATUS && c->req.name_count == 0);
 
@@ -277,7 +281,7 @@ static int resolve(struct client *c)
 		size_t i;
 
 		for (i = 0; i < count; i++)
-			if (strcmp(all[i].def->name, c->req.names[k]) == 0)
+			if (strcmp(all[i]->def->name, c->req.names[k]) == 0)
 				break;
 		if (i == count) {
 			c->status = CTL_FAILED;
@@ -338,24 +342,25 @@ static char *uptime_text(double seconds, char *buf, size_t size)
 static void do_status(struct client *c)
 {
 	size_t count;
-	struct task *all = tasks(c->ctl, &count);
+	struct task **all = tasks(c->ctl, &count);
 	double now = ev_now(c->ctl->loop);
 	int width = 4;
 
 	for (size_t k = 0; k < c->target_count; k++) {
-		int len = (int)strlen(all[c->targets[k]].def->name);
+		int len = (int)strlen(all[c->targets[k]]->def->name);
 
 		if (len > width)
 			width = len;
 	}
 	if (!c->req.json)
-		client_say(c, '1', "%-*s  %-8s  %7s  %6s  %8s  %4s  %6s  %s",
+		client_say(c, '1', "%-*s  %-8s  %7s  %6s  %8s  %4s  %-9s  %s",
 			   width, "NAME", "STATE", "PID", "UPTIME", "RESTARTS",
 			   "LAST", "HEALTH", "WAITS-FOR");
 	for (size_t k = 0; k < c->target_count; k++) {
-		const struct task *t = &all[c->targets[k]];
+		const struct task *t = all[c->targets[k]];
 		double up = t->pid > 0 ? now - t->started_at : 0;
 		char pid[16] = "null", last[16] = "null", upt[32];
+		const char *health = health_state_name(t);
 
 		if (t->pid > 0)
 			snprintf(pid, sizeof(pid), "%d", (int)t->pid);
@@ -366,17 +371,21 @@ static void do_status(struct client *c)
 				   "{\"name\":\"%s\",\"state\":\"%s\","
 				   "\"pid\":%s,\"uptime_s\":%.3f,"
 				   "\"restarts\":%d,\"last_status\":%s,"
-				   "\"health\":null,\"waits_for\":%s}",
+				   "\"health\":%s%s%s,\"waits_for\":%s}",
 				   t->def->name, fsm_task_state_name(t->state),
 				   pid, up, t->restarts, last,
+				   health != NULL ? "\"" : "",
+				   health != NULL ? health : "null",
+				   health != NULL ? "\"" : "",
 				   t->def->waits_for ? "true" : "false");
 			continue;
 		}
-		client_say(c, '1', "%-*s  %-8s  %7s  %6s  %8d  %4s  %6s  %s",
+		client_say(c, '1', "%-*s  %-8s  %7s  %6s  %8d  %4s  %-9s  %s",
 			   width, t->def->name, fsm_task_state_name(t->state),
 			   t->pid > 0 ? pid : "-",
 			   t->pid > 0 ? uptime_text(up, upt, sizeof(upt)) : "-",
-			   t->restarts, t->last_status >= 0 ? last : "-", "-",
+			   t->restarts, t->last_status >= 0 ? last : "-",
+			   health != NULL ? health : "-",
 			   t->def->waits_for ? "yes" : "no");
 	}
 	client_end(c, CTL_OK);
@@ -406,12 +415,12 @@ static void start_one(struct client *c, struct task *t, const char *done)
 static bool refuse_in_shutdown(struct client *c)
 {
 	size_t count;
-	struct task *all = tasks(c->ctl, &count);
+	struct task **all = tasks(c->ctl, &count);
 
 	if (supervisor_running(c->ctl->sup))
 		return false;
 	for (size_t k = 0; k < c->target_count; k++)
-		report(c, &all[c->targets[k]], true,
+		report(c, all[c->targets[k]], true,
 		       "not %sed: aiorun is shutting down",
 		       c->req.command == CTL_STOP ? "stopp" : "start");
 	client_end(c, CTL_FAILED);
@@ -423,19 +432,19 @@ static void check_pending(struct client *c);
 static void do_stop(struct client *c)
 {
 	size_t count;
-	struct task *all = tasks(c->ctl, &count);
+	struct task **all = tasks(c->ctl, &count);
 
 	if (refuse_in_shutdown(c))
 		return;
 	log_obeyed(c);
 	if (c->req.command == CTL_START) {
 		for (size_t k = 0; k < c->target_count; k++)
-			start_one(c, &all[c->targets[k]], "started");
+			start_one(c, all[c->targets[k]], "started");
 		client_end(c, c->status);
 		return;
 	}
 	for (size_t k = 0; k < c->target_count; k++)
-		task_post(&all[c->targets[k]], TEV_STOP_REQUEST);
+		task_post(all[c->targets[k]], TEV_STOP_REQUEST);
 	supervisor_arm_grace(c->ctl->sup);
 	c->phase = PHASE_PENDING;
 	check_pending(c);
@@ -444,11 +453,11 @@ static void do_stop(struct client *c)
 static void do_signal(struct client *c)
 {
 	size_t count;
-	struct task *all = tasks(c->ctl, &count);
+	struct task **all = tasks(c->ctl, &count);
 
 	log_obeyed(c);
 	for (size_t k = 0; k < c->target_count; k++) {
-		struct task *t = &all[c->targets[k]];
+		struct task *t = all[c->targets[k]];
 
 		if (t->pid <= 0)
 			report(c, t, true, "not running");
@@ -512,13 +521,13 @@ static bool settle(struct client *c, struct task *t)
 static void check_pending(struct client *c)
 {
 	size_t count;
-	struct task *all = tasks(c->ctl, &count);
+	struct task **all = tasks(c->ctl, &count);
 	bool left = false;
 
 	for (size_t k = 0; k < c->target_count; k++) {
 		if (c->done[k])
 			continue;
-		c->done[k] = settle(c, &all[c->targets[k]]);
+		c->done[k] = settle(c, all[c->targets[k]]);
 		left = left || !c->done[k];
 	}
 	if (!left)
@@ -556,16 +565,16 @@ static void task_changed(struct task *t, void *data)
 static void wait_expired(struct client *c)
 {
 	size_t count;
-	struct task *all = tasks(c->ctl, &count);
+	struct task **all = tasks(c->ctl, &count);
 	char d[32];
 
 	for (size_t k = 0; k < c->target_count; k++)
 		if (!c->done[k])
-			report(c, &all[c->targets[k]], true,
+			report(c, all[c->targets[k]], true,
 			       "not %s after %s (now %s)",
 			       c->req.for_exited ? "ended" : "ready",
 			       format_duration(c->req.timeout, d, sizeof(d)),
-			       fsm_task_state_name(all[c->targets[k]].state));
+			       fsm_task_state_name(all[c->targets[k]]->state));
 	client_end(c, CTL_FAILED);
 }
 
@@ -579,12 +588,28 @@ static void do_wait(struct client *c)
 	check_pending(c);
 }
 
+/* The ring of the task named NAME, or ring_count: lines come in runs
+ * from one worker, so the last one found is tried first. */
+static size_t ring_of(struct control *ctl, const char *name)
+{
+	size_t count;
+	struct task **all = tasks(ctl, &count);
+
+	if (ctl->last_ring < count &&
+	    strcmp(all[ctl->last_ring]->def->name, name) == 0)
+		return ctl->last_ring;
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(all[i]->def->name, name) == 0)
+			return ctl->last_ring = i;
+	return ctl->ring_count;
+}
+
 /* Each line a worker writes: into its ring, and to its followers. */
-static void line_seen(const struct worker *w, const char *text, size_t len,
+static void line_seen(const char *name, const char *text, size_t len,
 		      void *data)
 {
 	struct control *ctl = data;
-	size_t i = (size_t)(w - ctl->settings->workers);
+	size_t i = ring_of(ctl, name);
 	char escaped[6 * 1024];
 	struct client *next;
 
@@ -601,7 +626,7 @@ static void line_seen(const struct worker *w, const char *text, size_t len,
 		} else {
 			json_escape(text, len, escaped, sizeof(escaped));
 			client_say(c, '1', "{\"name\":\"%s\",\"line\":\"%s\"}",
-				   w->name, escaped);
+				   name, escaped);
 		}
 		client_flush(c);
 	}
@@ -657,10 +682,123 @@ static void do_shutdown(struct client *c)
 	client_end(c, CTL_OK);
 }
 
+static void reload_said(const char *line, void *data)
+{
+	report(data, NULL, false, "%s", line);
+}
+
+/* The tasks' names before a reload, for what indexes them: the rings and
+ * the pending clients' targets. NULL when out of memory. */
+static char **names_before(struct control *ctl)
+{
+	size_t count;
+	struct task **all = tasks(ctl, &count);
+	char **names = calloc(count + 1, sizeof(*names));
+
+	for (size_t i = 0; names != NULL && i < count; i++) {
+		if ((names[i] = strdup(all[i]->def->name)) == NULL) {
+			while (i-- > 0)
+				free(names[i]);
+			free(names);
+			return NULL;
+		}
+	}
+	return names;
+}
+
+/* NAME's index among the tasks now, or COUNT. */
+static size_t index_now(struct task **all, size_t count, const char *name)
+{
+	size_t i = 0;
+
+	while (i < count && strcmp(all[i]->def->name, name) != 0)
+		i++;
+	return i;
+}
+
+/* After a reload: each ring and each pending client's target follows its
+ * worker's name to its new index; a target whose worker left is
+ * settled. */
+static void names_after(struct control *ctl, char **names, struct ring *rings)
+{
+	size_t count;
+	struct task **all = tasks(ctl, &count);
+
+	for (size_t j = 0; j < ctl->ring_count; j++) {
+		size_t i = index_now(all, count, names[j]);
+
+		if (i < count)
+			rings[i] = ctl->rings[j];
+		else
+			ring_finish(&ctl->rings[j]);
+	}
+	for (struct client *c = ctl->clients; c != NULL; c = c->next) {
+		if (c->phase != PHASE_PENDING || c->targets == NULL)
+			continue;
+		for (size_t k = 0; k < c->target_count; k++) {
+			size_t i = index_now(all, count, names[c->targets[k]]);
+
+			if (i < count) {
+				c->targets[k] = i;
+				continue;
+			}
+			if (!c->done[k] && c->req.command != CTL_LOGS)
+				report(c, NULL, c->req.command != CTL_STOP,
+				       "%s: removed by a reload",
+				       names[c->targets[k]]);
+			c->targets[k] = 0;
+			c->done[k] = true;
+		}
+	}
+	for (size_t j = 0; j < ctl->ring_count; j++)
+		free(names[j]);
+	free(names);
+	free(ctl->rings);
+	ctl->rings = rings;
+	ctl->ring_count = count;
+	ctl->last_ring = 0;
+	ev_prepare_start(ctl->loop, &ctl->check);
+}
+
 static void do_reload(struct client *c)
 {
-	report(c, NULL, true, "reload: not supported yet");
-	client_end(c, CTL_FAILED);
+	struct control *ctl = c->ctl;
+	struct settings *next;
+	struct ring *rings = NULL;
+	char **names = NULL;
+	char err[1024];
+
+	log_obeyed(c);
+	if (!supervisor_running(ctl->sup)) {
+		report(c, NULL, true, "not reloaded: aiorun is shutting down");
+		client_end(c, CTL_FAILED);
+		return;
+	}
+	if ((next = reload_load(ctl->argc, ctl->argv, err, sizeof(err))) ==
+	    NULL) {
+		/* The loader has logged the error. */
+		log_warnx("Reload: nothing changed");
+		report(c, NULL, true, "%s", err);
+		client_end(c, CTL_FAILED);
+		return;
+	}
+	if ((names = names_before(ctl)) == NULL ||
+	    (rings = calloc(next->worker_count + 1, sizeof(*rings))) == NULL ||
+	    supervisor_reload(ctl->sup, next, reload_said, c) == -1) {
+		log_warn("Reload: nothing changed");
+		report(c, NULL, true, "cannot reload: %s", strerror(errno));
+		if (names != NULL)
+			for (size_t j = 0; j < ctl->ring_count; j++)
+				free(names[j]);
+		free(names);
+		free(rings);
+		config_free(next);
+		free(next);
+		client_end(c, CTL_FAILED);
+		return;
+	}
+	names_after(ctl, names, rings);
+	client_end(c, c->status);
 }
 
 static void handle(struct client *c, char *line)
@@ -1046,6 +1184,14 @@ int control_create(struct control **out, struct ev_loop *loop,
 		output_on_line(output, line_seen, ctl);
 	*out = ctl;
 	return 0;
+}
+
+void control_allow_reload(struct control *ctl, int argc, char **argv)
+{
+	if (ctl == NULL)
+		return;
+	ctl->argc = argc;
+	ctl->argv = argv;
 }
 
 const char *control_path(const struct control *ctl)

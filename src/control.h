@@ -27,6 +27,10 @@ int control_create(struct control **ctl, struct ev_loop *loop,
 		   const struct settings *settings, struct supervisor *sup,
 		   struct output *output);
 
+/* "reload" loads ARGV (ARGC words: aiorun's command line, which must
+ * outlive CTL) again. NULL CTL is harmless. */
+void control_allow_reload(struct control *ctl, int argc, char **argv);
+
 /* The path listened on. */
 const char *control_path(const struct control *ctl);
 

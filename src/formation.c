@@ -105,31 +105,33 @@ int formation_count(struct settings *s)
 	return 0;
 }
 
-/* The copies of W, as names, into the NULL-terminated list AFTER at
- * *COUNT; SUFFIX is what followed the name (":success", or ""). */
+/* The names of W's copies, each with CONDITION, appended to AFTER and
+ * CONDITIONS at *COUNT. */
 static int add_after(struct settings *s, const struct worker *w,
-		     const char *suffix, char **after, int *count)
+		     enum after_condition condition, char **after,
+		     enum after_condition *conditions, int *count)
 {
 	for (int i = 1; i <= w->copies; i++) {
 		char *name;
-		int n = w->copies == 1
-				? asprintf(&name, "%s%s", w->name, suffix)
-				: asprintf(&name, "%s.%d%s", w->name, i,
-					   suffix);
+		int n = w->copies == 1 ? asprintf(&name, "%s", w->name)
+				       : asprintf(&name, "%s.%d", w->name, i);
 
 		if (n == -1 || settings_own(s, name) == NULL)
 			return -1;
+		conditions[*count] = condition;
 		after[(*count)++] = name;
 	}
 	return 0;
 }
 
-/* W's "after" list, each copied worker's name replaced by its copies'.
- * ORIGINAL is the table before the expansion. */
+/* W's "after" list, each copied worker's name replaced by its copies',
+ * each with the condition the name had. ORIGINAL is the table before the
+ * expansion. */
 static int expand_after(struct settings *s, struct worker *w,
 			const struct worker *original, size_t original_count)
 {
-	size_t total = 0;
+	enum after_condition *conditions;
+	size_t total = (size_t)w->after_count;
 	char **after;
 	int count = 0;
 
@@ -137,29 +139,29 @@ static int expand_after(struct settings *s, struct worker *w,
 		return 0;
 	for (int a = 0; a < w->after_count; a++)
 		for (size_t i = 0; i < original_count; i++)
-			if (strncmp(w->after[a], original[i].name,
-				    strcspn(w->after[a], ":")) == 0)
+			if (strcmp(w->after[a], original[i].name) == 0)
 				total += (size_t)original[i].copies;
-	after = settings_own(
-		s, calloc(total + (size_t)w->after_count + 1, sizeof(*after)));
-	if (after == NULL)
+	after = settings_own(s, calloc(total + 1, sizeof(*after)));
+	conditions = settings_own(s, calloc(total + 1, sizeof(*conditions)));
+	if (after == NULL || conditions == NULL)
 		return -1;
 	for (int a = 0; a < w->after_count; a++) {
-		size_t len = strcspn(w->after[a], ":");
 		const struct worker *other = NULL;
 
 		for (size_t i = 0; i < original_count && other == NULL; i++)
-			if (strlen(original[i].name) == len &&
-			    strncmp(w->after[a], original[i].name, len) == 0)
+			if (strcmp(w->after[a], original[i].name) == 0)
 				other = &original[i];
 		/* Unknown names are worker_link_all's to report. */
-		if (other == NULL)
+		if (other == NULL) {
+			conditions[count] = w->after_condition[a];
 			after[count++] = w->after[a];
-		else if (add_after(s, other, w->after[a] + len, after,
-				   &count) == -1)
+		} else if (add_after(s, other, w->after_condition[a], after,
+				     conditions, &count) == -1) {
 			return -1;
+		}
 	}
 	w->after = after;
+	w->after_condition = conditions;
 	w->after_count = count;
 	return 0;
 }

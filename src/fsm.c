@@ -172,6 +172,7 @@ static const struct task_step task_table[TASK_STATE_COUNT][TEV_COUNT] = {
 		[TEV_START] = TSTEP(SPAWN, STARTING),
 		[TEV_STARTED] = TSTEP(WATCH, STARTING),
 		[TEV_SHUTDOWN] = TSTAY(SKIPPED),
+		[TEV_SKIP] = TSTEP(SKIP, SKIPPED),
 		[TEV_STOP_REQUEST] = TSTAY(STOPPED),
 		/* Asked for: what it comes after is not waited for. */
 		[TEV_START_REQUEST] = TSTEP(SPAWN, STARTING),
@@ -187,9 +188,21 @@ static const struct task_step task_table[TASK_STATE_COUNT][TEV_COUNT] = {
 	},
 	[TASK_RUNNING] = {
 		ENDS_WHILE_UP,
+		[TEV_SHUTDOWN] = TSTEP(DISARM, RUNNING),
 		[TEV_CANCEL] = TSTEP(CANCEL, STOPPING),
 		[TEV_KILL] = TSTEP(KILL, RUNNING),
 		[TEV_STOP_REQUEST] = TSTEP(CANCEL, HALTING),
+		[TEV_UNHEALTHY] = TSTEP(UNHEALTHY, UNHEALTHY),
+	},
+	/* Already sent its stop signal: a cancel or a stop request has
+	 * nothing more to send. */
+	[TASK_UNHEALTHY] = {
+		ENDS_WHILE_UP,
+		[TEV_SHUTDOWN] = TSTEP(DISARM, UNHEALTHY),
+		[TEV_CANCEL] = TSTAY(STOPPING),
+		[TEV_GRACE_EXPIRED] = TSTEP(KILL, UNHEALTHY),
+		[TEV_KILL] = TSTEP(KILL, UNHEALTHY),
+		[TEV_STOP_REQUEST] = TSTAY(HALTING),
 	},
 	[TASK_BACKOFF] = {
 		[TEV_RESTART_DUE] = TSTEP(SPAWN, STARTING),
@@ -251,11 +264,18 @@ struct task_step fsm_task_step(enum task_state state, enum task_event event)
 const char *fsm_task_state_name(enum task_state state)
 {
 	static const char *const names[TASK_STATE_COUNT] = {
-		[TASK_WAITING] = "waiting",   [TASK_STARTING] = "starting",
-		[TASK_RUNNING] = "running",   [TASK_BACKOFF] = "backoff",
-		[TASK_STOPPING] = "stopping", [TASK_HALTING] = "stopping",
-		[TASK_STOPPED] = "stopped",   [TASK_EXITED] = "exited",
-		[TASK_FAILED] = "failed",     [TASK_SKIPPED] = "skipped",
+		[TASK_WAITING] = "waiting",
+		[TASK_STARTING] = "starting",
+		[TASK_RUNNING] = "running",
+		[TASK_BACKOFF] = "backoff",
+		[TASK_STOPPING] = "stopping",
+		[TASK_HALTING] = "stopping",
+		[TASK_STOPPED] = "stopped",
+		[TASK_EXITED] = "exited",
+		[TASK_FAILED] = "failed",
+		[TASK_SKIPPED] = "skipped",
+		/* Its health shows why. */
+		[TASK_UNHEALTHY] = "stopping",
 	};
 	return names[state];
 }
@@ -277,6 +297,8 @@ const char *fsm_task_event_name(enum task_event event)
 		[TEV_KILL] = "kill",
 		[TEV_STOP_REQUEST] = "stop-request",
 		[TEV_START_REQUEST] = "start-request",
+		[TEV_UNHEALTHY] = "unhealthy",
+		[TEV_SKIP] = "skip",
 	};
 	return names[event];
 }

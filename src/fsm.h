@@ -116,16 +116,18 @@ struct end_outcome fsm_worker_end(const struct end_facts *facts);
 /* The states that "aiorunctl status" shows (SPEC section 9), and a
  * second "stopping" that remembers what comes after it. */
 enum task_state {
-	TASK_WAITING,  /* not started yet: held back by "after", or about to */
-	TASK_STARTING, /* started, not ready yet */
-	TASK_RUNNING,  /* ready, or has no readiness condition */
-	TASK_BACKOFF,  /* ended; waiting to restart */
-	TASK_STOPPING, /* cancelled by the shutdown: its end is awaited */
-	TASK_HALTING,  /* stopping on request; "stopped" comes next */
-	TASK_STOPPED,  /* stopped on request: stays down until started */
-	TASK_EXITED,   /* ended, will not restart */
-	TASK_FAILED,   /* ended in failure or given up; will not restart */
-	TASK_SKIPPED,  /* never started: what it waits for cannot come */
+	TASK_WAITING,   /* not started yet: held back by "after", or about to */
+	TASK_STARTING,  /* started, not ready yet */
+	TASK_RUNNING,   /* ready, or has no readiness condition */
+	TASK_BACKOFF,   /* ended; waiting to restart */
+	TASK_STOPPING,  /* cancelled by the shutdown: its end is awaited */
+	TASK_HALTING,   /* stopping on request; "stopped" comes next */
+	TASK_STOPPED,   /* stopped on request: stays down until started */
+	TASK_EXITED,    /* ended, will not restart */
+	TASK_FAILED,    /* ended in failure or given up; will not restart */
+	TASK_SKIPPED,   /* never started: what it waits for cannot come */
+	TASK_UNHEALTHY, /* cancelled for failing its health checks: its end
+			   counts as a failure */
 	TASK_STATE_COUNT
 };
 
@@ -145,6 +147,8 @@ enum task_event {
 	TEV_KILL,          /* a second stop signal: SIGKILL, now */
 	TEV_STOP_REQUEST,  /* asked to stop and stay down */
 	TEV_START_REQUEST, /* asked to start */
+	TEV_UNHEALTHY,     /* health-retries health checks failed in a row */
+	TEV_SKIP,          /* what it comes after can no longer be */
 	TEV_COUNT
 };
 
@@ -159,6 +163,8 @@ enum task_action {
 	TACT_DISARM,    /* stop its restart timer and readiness probes */
 	TACT_CANCEL,    /* stop signal to its group; its grace begins */
 	TACT_KILL,      /* SIGKILL to what is left of its group */
+	TACT_UNHEALTHY, /* as TACT_CANCEL, for its health */
+	TACT_SKIP,      /* log once that it will never start */
 };
 
 struct task_step {

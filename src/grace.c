@@ -80,7 +80,7 @@ static void late_add_adoptee(pid_t pid, void *data)
 /* What one pass kills: the late ones that have the grace period GRACE,
  * or whatever grace the first one found has when GRACE is negative. */
 struct pass {
-	struct task *tasks;
+	struct task **tasks;
 	size_t count;
 	struct adopted *adopted;
 	double global_grace; /* the adopted processes' */
@@ -104,7 +104,7 @@ static bool kill_late_with(struct pass *p, double grace)
 	double now = p->now;
 
 	for (size_t i = 0; i < p->count; i++) {
-		struct task *t = &p->tasks[i];
+		struct task *t = p->tasks[i];
 
 		if (!task_pending_kill(t) || t->deadline > now)
 			continue;
@@ -135,7 +135,7 @@ static bool kill_late_with(struct pass *p, double grace)
 	return true;
 }
 
-bool grace_kill_late(struct task *tasks, size_t count, struct adopted *adopted,
+bool grace_kill_late(struct task **tasks, size_t count, struct adopted *adopted,
 		     double global_grace, double now)
 {
 	/* A deadline a millisecond away is due: timers may fire that early. */
@@ -146,13 +146,13 @@ bool grace_kill_late(struct task *tasks, size_t count, struct adopted *adopted,
 	return p.tasks_killed > 0;
 }
 
-double grace_next_deadline(const struct task *tasks, size_t count,
+double grace_next_deadline(struct task *const *tasks, size_t count,
 			   const struct adopted *adopted)
 {
 	double next = adopted_next_deadline(adopted);
 
 	for (size_t i = 0; i < count; i++) {
-		const struct task *t = &tasks[i];
+		const struct task *t = tasks[i];
 
 		if (task_pending_kill(t) && (next < 0 || t->deadline < next))
 			next = t->deadline;

@@ -15,12 +15,12 @@
 
 /* Kills the COUNT TASKS and the ADOPTED processes (whose grace period is
  * GLOBAL_GRACE) that are due at NOW. Returns whether a task was killed. */
-bool grace_kill_late(struct task *tasks, size_t count, struct adopted *adopted,
+bool grace_kill_late(struct task **tasks, size_t count, struct adopted *adopted,
 		     double global_grace, double now);
 
 /* The earliest deadline among the tasks that wait for their SIGKILL and
  * the adopted processes, or -1 when there is none. */
-double grace_next_deadline(const struct task *tasks, size_t count,
+double grace_next_deadline(struct task *const *tasks, size_t count,
 			   const struct adopted *adopted);
 
 #endif

@@ -161,7 +161,7 @@ static int open_control(struct control **control, struct ev_loop *loop,
 	return -1;
 }
 
-static int run(const struct settings *s)
+static int run(const struct settings *s, int argc, char **argv)
 {
 	struct supervisor *sup = NULL;
 	struct control *control = NULL;
@@ -223,6 +223,8 @@ static int run(const struct settings *s)
 	 * whatever it started is stopped. */
 	if (started && output != NULL)
 		log_set_writer(output_log, output);
+	/* Requests come once the loop runs. */
+	control_allow_reload(control, argc, argv);
 	if (started)
 		ev_run(loop, 0);
 
@@ -283,7 +285,7 @@ int main(int argc, char **argv)
 	if (settings.check) {
 		status = check(&settings);
 	} else {
-		status = run(&settings);
+		status = run(&settings, argc, argv);
 	}
 	config_free(&settings);
 	return status;

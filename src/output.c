@@ -65,8 +65,7 @@ struct sink {
 
 struct stream {
 	struct output *out;
-	const struct worker *w;
-	int prefix_index;
+	char *name;       /* its worker's: a reload may free the definition */
 	int dest;         /* 1 or 2 */
 	bool tty;         /* the master of the worker's terminal */
 	struct sink *log; /* the worker's log file, or NULL */
@@ -78,16 +77,27 @@ struct stream {
 	struct stream *next;
 };
 
+/* A worker's log file, by worker name and path: a reload that adds a
+ * worker opens its own; one that changes the path opens another. */
+struct log_entry {
+	char *name;
+	char *path;
+	struct sink *sink;
+};
+
 struct output {
 	struct ev_loop *loop;
 	struct pool *pool;
 	struct output_options options;
 	bool prefix, colour[3];
-	int width;                    /* of the longest name */
-	const struct worker *workers; /* for each one's colour */
-	struct sink std[3];           /* [1] stdout, [2] stderr */
-	struct sink **logs;           /* per worker, or NULL */
-	size_t worker_count;
+	int width;          /* of the longest name */
+	struct sink std[3]; /* [1] stdout, [2] stderr */
+	/* Every worker name seen, in order: a name's place is its colour,
+	 * stable for the run, whatever a reload adds or removes. */
+	char **names;
+	size_t name_count, name_cap;
+	struct log_entry *logs; /* the log files opened, kept to the end */
+	size_t log_count, log_cap;
 	struct stream *streams;
 	size_t in_flight;  /* bytes of the batches queued, whole */
 	size_t batch_size; /* of the next batch: as the last read asks */
@@ -113,6 +123,72 @@ static const char *const colours[] = {
 #define COLOUR_COUNT (sizeof(colours) / sizeof(colours[0]))
 
 static struct sink *open_log(const struct worker *w);
+
+/* NAME's place among the names seen, added (and the padding widened) if
+ * new. Returns -1 with errno set. */
+static int name_index(struct output *out, const char *name)
+{
+	char *copy;
+
+	for (size_t i = 0; i < out->name_count; i++)
+		if (strcmp(out->names[i], name) == 0)
+			return (int)i;
+	if (out->name_count == out->name_cap) {
+		size_t cap = out->name_cap ? out->name_cap * 2 : 16;
+		char **names = realloc(out->names, cap * sizeof(*names));
+
+		if (names == NULL)
+			return -1;
+		out->names = names;
+		out->name_cap = cap;
+	}
+	if ((copy = strdup(name)) == NULL)
+		return -1;
+	out->names[out->name_count] = copy;
+	if ((int)strlen(name) > out->width)
+		out->width = (int)strlen(name);
+	return (int)out->name_count++;
+}
+
+/* W's log-file sink, opened if not yet; a sink with nothing to do (no
+ * log file) is a placeholder, so that errno is only set by a failure.
+ * Returns NULL with errno set. */
+static struct sink *find_log(struct output *out, const struct worker *w)
+{
+	static struct sink none;
+	struct log_entry *e;
+
+	if (w->log_file == NULL)
+		return &none;
+	for (size_t i = 0; i < out->log_count; i++)
+		if (strcmp(out->logs[i].name, w->name) == 0 &&
+		    strcmp(out->logs[i].path, w->log_file) == 0)
+			return out->logs[i].sink;
+	if (out->log_count == out->log_cap) {
+		size_t cap = out->log_cap ? out->log_cap * 2 : 8;
+		struct log_entry *logs =
+			realloc(out->logs, cap * sizeof(*logs));
+
+		if (logs == NULL)
+			return NULL;
+		out->logs = logs;
+		out->log_cap = cap;
+	}
+	e = &out->logs[out->log_count];
+	*e = (struct log_entry){.name = strdup(w->name),
+				.path = strdup(w->log_file)};
+	if (e->name == NULL || e->path == NULL ||
+	    (e->sink = open_log(w)) == NULL) {
+		int error = errno;
+
+		free(e->name);
+		free(e->path);
+		errno = error;
+		return NULL;
+	}
+	out->log_count++;
+	return e->sink;
+}
 
 /* NO_COLOR counts when set and not empty, as for aiorun's own log. */
 static bool no_colour_asked(void)
@@ -166,8 +242,6 @@ struct output *output_create(struct ev_loop *loop, struct pool *pool,
 	for (int fd = 1; fd <= 2; fd++)
 		out->colour[fd] = mode_on(options->colour,
 					  isatty(fd) && !no_colour_asked());
-	out->workers = workers;
-	out->worker_count = count;
 	out->loop_thread = pthread_self();
 	out->batch_size = BATCH_MAX;
 	out->std[1].fd = 1;
@@ -179,29 +253,24 @@ struct output *output_create(struct ev_loop *loop, struct pool *pool,
 	 * order they were read in, aiorun's own included. */
 	out->std[2].lane =
 		same_file(1, 2) ? out->std[1].lane : &out->std[2].own_lane;
-	for (size_t i = 0; i < count; i++)
-		if ((int)strlen(workers[i].name) > out->width)
-			out->width = (int)strlen(workers[i].name);
-	if ((out->logs = calloc(count + 1, sizeof(*out->logs))) == NULL) {
-		log_err("cannot capture output");
-		free(out);
-		return NULL;
-	}
 	for (size_t i = 0; i < count; i++) {
-		if (workers[i].log_file != NULL &&
-		    (out->logs[i] = open_log(&workers[i])) == NULL) {
-			if (errno == ELOOP)
-				log_errx("%s: a symbolic link: a log file is "
-					 "never opened through one",
-					 workers[i].log_file);
-			else if (errno == EINVAL)
-				log_errx("%s: not a regular file",
-					 workers[i].log_file);
-			else
-				log_err("%s", workers[i].log_file);
+		if (name_index(out, workers[i].name) < 0) {
+			log_err("cannot capture output");
 			output_destroy(out);
 			return NULL;
 		}
+		if (find_log(out, &workers[i]) != NULL)
+			continue;
+		if (errno == ELOOP)
+			log_errx("%s: a symbolic link: a log file is never "
+				 "opened through one",
+				 workers[i].log_file);
+		else if (errno == EINVAL)
+			log_errx("%s: not a regular file", workers[i].log_file);
+		else
+			log_err("%s", workers[i].log_file);
+		output_destroy(out);
+		return NULL;
 	}
 	return out;
 }
@@ -430,7 +499,7 @@ static void emit_json(struct stream *s, const char *text, size_t len)
 				     escaped + sizeof(tail) - 1);
 
 	if (dest == NULL) {
-		log_warn("output of %s: a line lost", s->w->name);
+		log_warn("output of %s: a line lost", s->name);
 		return;
 	}
 	memcpy(dest, head, sizeof(head) - 1);
@@ -461,7 +530,7 @@ static void emit(struct stream *s, const char *text, size_t len)
 	char *dest;
 
 	if (out->line_tap != NULL)
-		out->line_tap(s->w, text, len, out->line_tap_data);
+		out->line_tap(s->name, text, len, out->line_tap_data);
 	if (out->options.json) {
 		emit_json(s, text, len);
 		return;
@@ -471,7 +540,7 @@ static void emit(struct stream *s, const char *text, size_t len)
 	dest = reserve(out, &out->std[s->dest],
 		       stamp_len + s->prefix_len + len + 1);
 	if (dest == NULL) {
-		log_warn("output of %s: a line lost", s->w->name);
+		log_warn("output of %s: a line lost", s->name);
 		return;
 	}
 	memcpy(dest, stamp, stamp_len);
@@ -505,6 +574,7 @@ static void close_stream(struct stream *s)
 	*link = s->next;
 	lines_finish(&s->pending);
 	free(s->prefix);
+	free(s->name);
 	free(s);
 }
 
@@ -596,31 +666,38 @@ static int open_stream(struct output *out, const struct worker *w, int dest,
 		       bool tty, int *write_end)
 {
 	struct stream *s = calloc(1, sizeof(*s));
+	struct sink *log = find_log(out, w);
+	int index = name_index(out, w->name);
 	int fds[2];
 
-	if (s == NULL)
+	if (s == NULL || log == NULL || index < 0) {
+		free(s);
 		return -1;
+	}
 	if (open_ends(tty, fds) == -1) {
 		free(s);
 		return -1;
 	}
-	*s = (struct stream){.out = out, .w = w, .dest = dest, .tty = tty};
-	s->log = out->logs[w - out->workers];
-	/* A worker's colour is its place in the table: stable for a run. */
-	s->prefix_index = (int)(w - out->workers);
+	*s = (struct stream){.out = out, .dest = dest, .tty = tty};
+	s->log = log->log != NULL ? log : NULL;
+	s->name = strdup(w->name);
+	/* The padding is the longest name's so far: a reload that brings a
+	 * longer one widens the prefixes of the streams opened from then
+	 * on. */
 	if (out->options.json)
 		asprintf(&s->prefix,
 			 "\",\"worker\":\"%s\",\"stream\":\"%s\",\"line\":\"",
 			 w->name, dest == 1 ? "stdout" : "stderr");
 	else if (out->prefix && out->colour[dest])
 		asprintf(&s->prefix, "%s%-*s |\033[0m ",
-			 colours[s->prefix_index % COLOUR_COUNT], out->width,
-			 w->name);
+			 colours[index % COLOUR_COUNT], out->width, w->name);
 	else if (out->prefix)
 		asprintf(&s->prefix, "%-*s | ", out->width, w->name);
 	else
 		s->prefix = strdup("");
-	if (s->prefix == NULL) {
+	if (s->prefix == NULL || s->name == NULL) {
+		free(s->prefix);
+		free(s->name);
 		close(fds[0]);
 		close(fds[1]);
 		free(s);
@@ -698,7 +775,7 @@ void output_collect(struct output *out, const struct worker *w)
 		struct sink *log = s->log;
 
 		next = s->next;
-		if (s->w != w)
+		if (strcmp(s->name, w->name) != 0)
 			continue;
 		while ((n = read_some(s)) > 0)
 			;
@@ -727,8 +804,8 @@ void output_drain(struct output *out)
 	submit(out, &out->std[1]);
 	submit(out, &out->std[2]);
 	/* Each log file's last job syncs and closes it. */
-	for (size_t i = 0; i < out->worker_count; i++) {
-		struct sink *log = out->logs[i];
+	for (size_t i = 0; i < out->log_count; i++) {
+		struct sink *log = out->logs[i].sink;
 
 		if (log == NULL || reserve(out, log, 0) == NULL)
 			continue;
@@ -747,13 +824,16 @@ void output_destroy(struct output *out)
 		free(out->std[fd].open);
 	while (out->spare_count > 0)
 		free(out->spare[--out->spare_count]);
-	for (size_t i = 0; i < out->worker_count; i++) {
-		if (out->logs[i] == NULL)
-			continue;
-		free(out->logs[i]->open);
-		logfile_destroy(out->logs[i]->log);
-		free(out->logs[i]);
+	for (size_t i = 0; i < out->log_count; i++) {
+		free(out->logs[i].sink->open);
+		logfile_destroy(out->logs[i].sink->log);
+		free(out->logs[i].sink);
+		free(out->logs[i].name);
+		free(out->logs[i].path);
 	}
 	free(out->logs);
+	for (size_t i = 0; i < out->name_count; i++)
+		free(out->names[i]);
+	free(out->names);
 	free(out);
 }

@@ -21,9 +21,10 @@
 
 struct output;
 
-/* Output for WORKERS (their names set the padding), written through POOL,
- * with their log files opened. Returns NULL after saying why (a log file
- * that cannot be opened, say). */
+/* Output for WORKERS (their names set the padding and, by their order,
+ * the colours), written through POOL, with their log files opened.
+ * Workers that come later (a reload) are known from output_attach on. Returns
+ * NULL after saying why (a log file that cannot be opened, say). */
 struct output *output_create(struct ev_loop *loop, struct pool *pool,
 			     const struct output_options *options,
 			     const struct worker *workers, size_t count);
@@ -55,11 +56,11 @@ int output_log(const char *line, size_t len, void *out);
 void output_on_closed(struct output *out, void (*closed)(int fd, void *data),
 		      void *data);
 
-/* LINE sees each whole line (LEN bytes, no newline) a worker W writes,
+/* LINE sees each whole line (LEN bytes, no newline) the worker NAME writes,
  * on the loop's thread, as it is cut: "aiorunctl logs" keeps the recent
  * ones. NULL: none. */
-typedef void output_line_fn(const struct worker *w, const char *text,
-			    size_t len, void *data);
+typedef void output_line_fn(const char *name, const char *text, size_t len,
+			    void *data);
 void output_on_line(struct output *out, output_line_fn *line, void *data);
 
 /* Reads every pipe to its end (or until no writer is left that could be

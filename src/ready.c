@@ -1,8 +1,6 @@
 #include "ready.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +21,8 @@
 /* The task whose member MEMBER (a watcher) PTR points to. */
 #define TASK_OF(ptr, member)                                                   \
 	((struct task *)((char *)(ptr)-offsetof(struct task, member)))
+
+static void attempt_done(struct probe *attempt, bool ok, const char *reason);
 
 static void became_ready(struct task *t)
 {
@@ -71,7 +71,7 @@ int ready_prepare(struct task *t, const char *dir)
 	int on = 1;
 
 	p->notify_fd = -1;
-	p->tcp_fd = -1;
+	probe_init(&p->attempt, t->ctx->loop, attempt_done, t);
 	if (t->def->ready != READY_NOTIFY)
 		return 0;
 	if (asprintf(&p->notify_path, "%s/%s.sock", dir, t->def->name) == -1) {
@@ -147,64 +147,45 @@ static void notify_cb(struct ev_loop *loop, struct ev_io *io, int revents)
 		msg.msg_controllen = sizeof(control);
 	}
 }
-/* tcp --------------------------------------------------------------------- */
+/* tcp and exec ------------------------------------------------------------ */
 
-/* One connection attempt, or the end of one under way. Returns whether
- * the port accepted it. */
-static bool tcp_probe(struct task *t)
+/* A refused connection costs a few system calls: tried every 25 ms, a
+ * port is seen open within that much of its opening. A connection that
+ * hangs (a SYN dropped on the way) is given up after a second. */
+#define TCP_RETRY 0.025
+#define TCP_ATTEMPT_LIMIT 1.0
+/* Without a ready-timeout, an exec: probe that hangs is killed after
+ * this long and tried again. */
+#define EXEC_ATTEMPT_LIMIT 30.0
+
+static void retry(struct task *t)
 {
-	struct ready_probe *c = &t->probe;
-	struct sockaddr_storage address = {0};
-	struct sockaddr_in *in4 = (struct sockaddr_in *)&address;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&address;
-	socklen_t len;
-	int error = 0;
-
-	if (c->tcp_fd >= 0) {
-		struct pollfd done = {.fd = c->tcp_fd, .events = POLLOUT};
-
-		if (poll(&done, 1, 0) == 0)
-			return false; /* still under way */
-		len = sizeof(error);
-		getsockopt(c->tcp_fd, SOL_SOCKET, SO_ERROR, &error, &len);
-		close(c->tcp_fd);
-		c->tcp_fd = -1;
-		return error == 0;
-	}
-	if (inet_pton(AF_INET, t->def->ready_host, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((uint16_t)t->def->ready_port);
-		len = sizeof(*in4);
-	} else if (inet_pton(AF_INET6, t->def->ready_host, &in6->sin6_addr) ==
-		   1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)t->def->ready_port);
-		len = sizeof(*in6);
+	if (t->def->ready == READY_TCP) {
+		ev_timer_set(&t->probe.timer, TCP_RETRY, 0);
+		ev_timer_start(t->ctx->loop, &t->probe.timer);
 	} else {
-		return false;
+		probe_later(t);
 	}
-	c->tcp_fd = socket(address.ss_family,
-			   SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->tcp_fd == -1)
-		return false;
-	if (connect(c->tcp_fd, (struct sockaddr *)&address, len) == 0) {
-		close(c->tcp_fd);
-		c->tcp_fd = -1;
-		return true;
-	}
-	if (errno != EINPROGRESS) {
-		close(c->tcp_fd);
-		c->tcp_fd = -1;
-	}
-	return false;
 }
 
-/* exec -------------------------------------------------------------------- */
+static void attempt_done(struct probe *attempt, bool ok, const char *reason)
+{
+	struct task *t = attempt->data;
+
+	if (t->ready_seen || t->pid <= 0)
+		return;
+	log_debug("%s: readiness probe: %s", t->def->name,
+		  ok ? "ready" : reason);
+	if (ok)
+		became_ready(t);
+	else
+		retry(t);
+}
 
 /* The probe runs like its worker: its environment, its directory, the
  * dispositions of a child, a process group of its own, no standard input;
  * what it prints on standard output is dropped. */
-static void exec_probe(struct task *t)
+static int exec_probe(struct task *t)
 {
 	char *argv[] = {"/bin/sh", "-c", (char *)t->def->ready_command, NULL};
 	struct spawn_plan plan = {
@@ -217,23 +198,15 @@ static void exec_probe(struct task *t)
 		.err_fd = -1,
 		.quiet = true,
 	};
-	struct spawn_child child;
+	double limit = t->def->ready_timeout > 0 ? t->def->ready_timeout
+						 : EXEC_ATTEMPT_LIMIT;
 
-	t->probe.pid = spawn_run(&plan, &child) == 0 ? child.pid : 0;
+	return probe_exec(&t->probe.attempt, &plan, limit);
 }
 
 bool ready_reaped(struct task *t, pid_t pid, int status)
 {
-	if (t->probe.pid == 0 || pid != t->probe.pid)
-		return false;
-	t->probe.pid = 0;
-	if (t->ready_seen || t->pid <= 0)
-		return true;
-	if (status == 0)
-		became_ready(t);
-	else
-		probe_later(t);
-	return true;
+	return probe_reaped(&t->probe.attempt, pid, status);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -241,19 +214,17 @@ bool ready_reaped(struct task *t, pid_t pid, int status)
 static void probe_cb(struct ev_loop *loop, struct ev_timer *timer, int revents)
 {
 	struct task *t = TASK_OF(timer, probe.timer);
+	int result = 0;
 
 	(void)loop;
 	(void)revents;
-	if (t->def->ready == READY_TCP) {
-		if (tcp_probe(t))
-			became_ready(t);
-		else
-			probe_later(t);
-	} else if (t->def->ready == READY_EXEC && t->probe.pid == 0) {
-		exec_probe(t);
-		if (t->probe.pid == 0)
-			probe_later(t);
-	}
+	if (t->def->ready == READY_TCP)
+		result = probe_tcp(&t->probe.attempt, t->def->ready_host,
+				   t->def->ready_port, TCP_ATTEMPT_LIMIT);
+	else if (t->def->ready == READY_EXEC)
+		result = exec_probe(t);
+	if (result == -1)
+		retry(t);
 }
 
 static void timeout_cb(struct ev_loop *loop, struct ev_timer *timer,
@@ -305,10 +276,7 @@ void ready_stop(struct task *t)
 	ev_timer_stop(loop, &p->timer);
 	ev_timer_stop(loop, &p->timeout);
 	ev_io_stop(loop, &p->notify_watcher);
-	if (p->tcp_fd >= 0) {
-		close(p->tcp_fd);
-		p->tcp_fd = -1;
-	}
+	probe_cancel(&p->attempt);
 }
 
 void ready_finish(struct task *t)

@@ -1,9 +1,11 @@
 /* Readiness: when a started worker counts as ready (SPEC section 8), for
  * its "ready" key. notify: the worker sends READY=1 to a NOTIFY_SOCKET of
  * its own, a path in a private 0700 directory; tcp:HOST:PORT: the port
- * accepts a connection; exec:COMMAND: the command exits 0. Probes repeat
- * with a delay that doubles from 50 ms to 1 s, within the worker's
- * ready-timeout. What they find is posted to the task (TEV_READY,
+ * accepts a connection; exec:COMMAND: the command exits 0. Probes run on
+ * the event loop (probe.h) and repeat within the worker's ready-timeout:
+ * a tcp: connection every 25 ms, a command with a delay that doubles from
+ * 50 ms to 1 s. A command still running when ready-timeout runs out is
+ * killed with its group. What they find is posted to the task (TEV_READY,
  * TEV_NOT_READY). */
 #ifndef AIORUN_READY_H
 #define AIORUN_READY_H
@@ -11,6 +13,8 @@
 #include <ev.h>
 #include <stdbool.h>
 #include <sys/types.h>
+
+#include "probe.h"
 
 struct task;
 
@@ -23,8 +27,7 @@ struct ready_probe {
 	struct ev_timer timer;   /* the next probe (tcp, exec) */
 	struct ev_timer timeout; /* its ready-timeout */
 	double delay;            /* before the next probe */
-	pid_t pid;               /* READY_EXEC's running probe */
-	int tcp_fd;              /* a connection under way, or -1 */
+	struct probe attempt;    /* the probe under way (tcp, exec) */
 };
 
 struct settings;

@@ -1,4 +1,5 @@
 #include "supervisor.h"
+#include "supervisor_impl.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include "grace.h"
 #include "hook.h"
 #include "log.h"
+#include "order.h"
 #include "output.h"
 #include "parse.h"
 #include "ready.h"
@@ -25,58 +27,20 @@
 #include "task.h"
 #include "terminal.h"
 
-/* An event with what it carries: the signal, or the worker that ended. */
-struct input {
-	enum sup_event event;
-	int signo;
-	const struct task *task;
-	int status;     /* EVENT_DECISIVE_END: the status it stands for */
-	bool not_ready; /* ...and it is there because it was not ready */
-};
-
-#define QUEUE_SIZE 8
-
-struct supervisor {
-	struct ev_loop *loop;
-	const struct settings *settings;
-	struct task *tasks;
-	size_t count;
-	struct task_context ctx;
-
-	enum sup_state state;
-	struct input queue[QUEUE_SIZE];
-	size_t queue_head, queue_len;
-	bool dispatching;
-
-	struct exit_facts facts;
-	pid_t hook_pid; /* the on-shutdown hook, while it runs */
-	struct adopted adopted;
-
-	struct ev_child reaper;
-	struct ev_timer hook_timer;
-	struct ev_timer grace_timer;
-	struct ev_timer wait_timer;
-	struct ev_prepare orphan_scan;
-	enum sup_action scan; /* what the orphan scan does: cancel or kill */
-	char *notify_dir;     /* the notify workers' sockets, or NULL */
-	bool ready_sent;      /* READY=1 has gone to systemd */
-};
-
-static void post(struct supervisor *sup, struct input in);
 static void dispatch(struct supervisor *sup);
 
-static const char *duration_text(double seconds)
+const char *sup_duration_text(double seconds)
 {
 	static char buf[32];
 
 	return format_duration(seconds, buf, sizeof(buf));
 }
 
-static struct task *task_by_pid(struct supervisor *sup, pid_t pid)
+struct task *sup_task_by_pid(struct supervisor *sup, pid_t pid)
 {
 	for (size_t i = 0; i < sup->count; i++)
-		if (sup->tasks[i].pid == pid)
-			return &sup->tasks[i];
+		if (sup->tasks[i]->pid == pid)
+			return sup->tasks[i];
 	return NULL;
 }
 
@@ -84,343 +48,9 @@ static struct task *task_by_pid(struct supervisor *sup, pid_t pid)
 static bool tasks_active(const struct supervisor *sup)
 {
 	for (size_t i = 0; i < sup->count; i++)
-		if (task_active(&sup->tasks[i]))
+		if (task_active(sup->tasks[i]))
 			return true;
 	return false;
-}
-
-/* Adopted processes ---------------------------------------------------- */
-
-/* Whether a child is the supervisor's own: a task or the hook, or of the
- * group of a task that is taken care of (signalled with its group when it
- * was cancelled, or to be, for a shutdown-waits-for worker). */
-static bool claimed(pid_t pid, pid_t pgid, void *data)
-{
-	struct supervisor *sup = data;
-
-	if (task_by_pid(sup, pid) != NULL || pid == sup->hook_pid)
-		return true;
-	for (size_t i = 0; i < sup->count; i++) {
-		const struct task *t = &sup->tasks[i];
-
-		if (t->pgid == pgid &&
-		    (t->sent != SENT_NOTHING || t->def->waits_for))
-			return true;
-	}
-	return false;
-}
-
-static void cancel_adopted(struct supervisor *sup)
-{
-	adopted_cancel_new(&sup->adopted, claimed, sup, sup->ctx.stop_signal,
-			   ev_now(sup->loop) + sup->settings->grace);
-}
-
-/* Grace periods --------------------------------------------------------- */
-
-/* Arms the grace timer for the earliest deadline still pending, if any. */
-static void rearm_grace_timer(struct supervisor *sup)
-{
-	double next =
-		grace_next_deadline(sup->tasks, sup->count, &sup->adopted);
-
-	ev_timer_stop(sup->loop, &sup->grace_timer);
-	if (next < 0)
-		return;
-	next -= ev_now(sup->loop);
-	ev_timer_set(&sup->grace_timer, next > 0 ? next : 0, 0);
-	ev_timer_start(sup->loop, &sup->grace_timer);
-}
-
-/* One line for each grace period among those killed. */
-static void kill_late(struct supervisor *sup)
-{
-	/* A worker stopped on request is no shutdown's late one. */
-	if (grace_kill_late(sup->tasks, sup->count, &sup->adopted,
-			    sup->settings->grace, ev_now(sup->loop)) &&
-	    sup->state != STATE_RUNNING)
-		sup->facts.killed_late = true;
-	rearm_grace_timer(sup);
-}
-
-/* Actions ---------------------------------------------------------------- */
-
-static const char *cause_text(const struct supervisor *sup,
-			      const struct input *in, char *buf, size_t size)
-{
-	switch (in->event) {
-	case EVENT_STOP_SIGNAL:
-		snprintf(buf, size, "received %s", signal_name(in->signo));
-		break;
-	case EVENT_DECISIVE_END:
-		if (in->not_ready)
-			snprintf(buf, size, "%s was not ready in time",
-				 in->task->def->name);
-		else
-			snprintf(buf, size, "%s ended with status %d",
-				 in->task->def->name, in->status);
-		break;
-	case EVENT_OUTPUT_CLOSED:
-		strlcpy(buf, "output closed", size);
-		break;
-	case EVENT_SHUTDOWN_REQUEST:
-		snprintf(buf, size, "requested by aiorunctl (uid %d)",
-			 in->status);
-		break;
-	case EVENT_ALL_GONE:
-		if (sup->count > 0 && sup->settings->run_forever) {
-			strlcpy(buf, "nothing is left running", size);
-			break;
-		}
-		/* FALLTHROUGH */
-	default:
-		strlcpy(buf, "every task has ended", size);
-		break;
-	}
-	return buf;
-}
-
-static void start_hook(struct supervisor *sup)
-{
-	if ((sup->hook_pid = hook_start(sup->settings)) == -1) {
-		sup->hook_pid = 0;
-		log_warn("cannot run the on-shutdown hook");
-		post(sup, (struct input){.event = EVENT_HOOK_DONE});
-		return;
-	}
-	log_info("Running the on-shutdown hook (pid %d): %s",
-		 (int)sup->hook_pid, sup->settings->on_shutdown);
-	ev_timer_set(&sup->hook_timer, sup->settings->grace, 0);
-	ev_timer_start(sup->loop, &sup->hook_timer);
-}
-
-/* How long the shutdown may take, for systemd's stop timeout: the hook,
- * the longest grace period once for each level of "after", the wait for
- * shutdown-waits-for workers when bounded, and a second to spare. */
-static unsigned long long shutdown_bound_usec(const struct supervisor *sup)
-{
-	double grace = sup->settings->grace;
-	int levels = 1;
-
-	for (size_t i = 0; i < sup->count; i++) {
-		const struct task *t = &sup->tasks[i];
-		int depth = worker_depth(sup->settings, t->def);
-
-		if (task_grace(t) > grace)
-			grace = task_grace(t);
-		if (depth > levels)
-			levels = depth;
-	}
-	return (unsigned long long)((sup->settings->grace + levels * grace +
-				     sup->settings->wait_timeout + 1) *
-				    1e6);
-}
-
-static void begin_shutdown(struct supervisor *sup, const struct input *in)
-{
-	char cause[128];
-
-	if (in->event == EVENT_STOP_SIGNAL) {
-		log_info("Stopping the loop (received %s)",
-			 signal_name(in->signo));
-		sup->facts.cause = CAUSE_SIGNAL;
-	} else if (in->event == EVENT_SHUTDOWN_REQUEST) {
-		/* As SIGTERM: the same exit status, the same stop signal. */
-		sup->facts.cause = CAUSE_SIGNAL;
-	} else if (in->event == EVENT_DECISIVE_END) {
-		sup->facts.cause = CAUSE_WORKER;
-		sup->facts.cause_status = in->status;
-	} else if (in->event == EVENT_OUTPUT_CLOSED) {
-		sup->facts.cause = CAUSE_OUTPUT_CLOSED;
-	} else {
-		sup->facts.cause = CAUSE_ALL_ENDED;
-	}
-	log_info("Entering shutdown phase. (%s)",
-		 cause_text(sup, in, cause, sizeof(cause)));
-	systemd_notify("STOPPING=1\nSTATUS=Shutting down: %s", cause);
-	systemd_notify("EXTEND_TIMEOUT_USEC=%llu", shutdown_bound_usec(sup));
-
-	sup->ctx.stop_signal = sup->settings->stop_signal;
-	if (sup->ctx.stop_signal == 0)
-		sup->ctx.stop_signal =
-			in->event == EVENT_STOP_SIGNAL ? in->signo : SIGTERM;
-
-	/* No restart, no readiness, no late start once the shutdown has
-	 * begun. */
-	sup->ctx.shutting_down = true;
-	for (size_t i = 0; i < sup->count; i++)
-		task_post(&sup->tasks[i], TEV_SHUTDOWN);
-
-	if (sup->settings->on_shutdown != NULL)
-		start_hook(sup);
-	else
-		post(sup, (struct input){.event = EVENT_HOOK_DONE});
-}
-
-/* Whether a task that comes after T still runs: T is cancelled only once
- * those are gone, so that the workers come down in the reverse of their
- * start order (independent ones at once). */
-static bool has_live_dependent(const struct supervisor *sup,
-			       const struct task *t)
-{
-	int index = (int)(t - sup->tasks);
-
-	for (size_t i = 0; i < sup->count; i++) {
-		const struct task *other = &sup->tasks[i];
-
-		if (other->pid <= 0)
-			continue;
-		for (int a = 0; a < other->def->after_count; a++)
-			if (other->def->after_index[a] == index)
-				return true;
-	}
-	return false;
-}
-
-/* Cancels every running task that nothing running depends on, except
- * the shutdown-waits-for ones. */
-static void cancel_free_tasks(struct supervisor *sup)
-{
-	for (size_t i = 0; i < sup->count; i++) {
-		struct task *t = &sup->tasks[i];
-
-		if (t->pid > 0 && t->sent == SENT_NOTHING &&
-		    !t->def->waits_for && !has_live_dependent(sup, t))
-			task_post(t, TEV_CANCEL);
-	}
-}
-
-static void cancel(struct supervisor *sup)
-{
-	bool waiters = false;
-
-	ev_timer_stop(sup->loop, &sup->hook_timer);
-	log_info("Cancelling pending tasks.");
-	for (size_t i = 0; i < sup->count; i++)
-		if (sup->tasks[i].pid > 0 && sup->tasks[i].def->waits_for)
-			waiters = true;
-	cancel_free_tasks(sup);
-	systemd_notify("STATUS=Stopping: waiting for the tasks to end");
-	cancel_adopted(sup);
-	if (waiters && sup->settings->wait_timeout > 0) {
-		ev_timer_set(&sup->wait_timer, sup->settings->wait_timeout, 0);
-		ev_timer_start(sup->loop, &sup->wait_timer);
-	}
-	log_info("Running pending tasks till complete");
-	rearm_grace_timer(sup);
-}
-
-static void cancel_waiters(struct supervisor *sup)
-{
-	log_warnx("shutdown-waits-for tasks still running after %s "
-		  "(--wait-timeout): cancelling them",
-		  duration_text(sup->settings->wait_timeout));
-	for (size_t i = 0; i < sup->count; i++) {
-		struct task *t = &sup->tasks[i];
-
-		if (t->def->waits_for && t->sent == SENT_NOTHING &&
-		    task_alive(t))
-			task_post(t, TEV_CANCEL);
-	}
-	rearm_grace_timer(sup);
-}
-
-static void kill_all(struct supervisor *sup, const struct input *in)
-{
-	log_warnx("Received %s during shutdown: killing every remaining task",
-		  signal_name(in->signo));
-	ev_timer_stop(sup->loop, &sup->hook_timer);
-	ev_timer_stop(sup->loop, &sup->grace_timer);
-	ev_timer_stop(sup->loop, &sup->wait_timer);
-	for (size_t i = 0; i < sup->count; i++) {
-		struct task *t = &sup->tasks[i];
-
-		if (task_alive(t)) {
-			task_post(t, TEV_KILL);
-			sup->facts.killed_late = true;
-		}
-	}
-	if (sup->hook_pid > 0)
-		kill(-sup->hook_pid, SIGKILL);
-	adopted_kill_all();
-}
-
-/* After reaps: the processes may have left orphans of their own, which
- * are now aiorun's and must go the way of the rest. Many reaps can come in
- * one loop iteration, so the /proc scan waits for the iteration's end
- * (orphan_scan_cb) and is done once. */
-static void scan_orphans_soon(struct supervisor *sup, enum sup_action action)
-{
-	sup->scan = action;
-	ev_prepare_start(sup->loop, &sup->orphan_scan);
-}
-
-static void orphan_scan_cb(struct ev_loop *loop, struct ev_prepare *watcher,
-			   int revents)
-{
-	struct supervisor *sup = watcher->data;
-
-	(void)revents;
-	ev_prepare_stop(loop, watcher);
-	if (sup->scan == ACTION_CANCEL_ORPHANS) {
-		cancel_free_tasks(sup);
-		cancel_adopted(sup);
-		rearm_grace_timer(sup);
-	} else {
-		adopted_kill_all();
-	}
-}
-
-static void finish(struct supervisor *sup)
-{
-	systemd_watchdog_stop(sup->loop);
-	ev_prepare_stop(sup->loop, &sup->orphan_scan);
-	ev_timer_stop(sup->loop, &sup->hook_timer);
-	ev_timer_stop(sup->loop, &sup->grace_timer);
-	ev_timer_stop(sup->loop, &sup->wait_timer);
-	ev_break(sup->loop, EVBREAK_ALL);
-}
-
-static void perform(struct supervisor *sup, enum sup_action action,
-		    const struct input *in)
-{
-	switch (action) {
-	case ACTION_NONE:
-		break;
-	case ACTION_BEGIN_SHUTDOWN:
-		begin_shutdown(sup, in);
-		break;
-	case ACTION_CANCEL:
-		cancel(sup);
-		break;
-	case ACTION_KILL_LATE:
-		kill_late(sup);
-		break;
-	case ACTION_CANCEL_WAITERS:
-		cancel_waiters(sup);
-		break;
-	case ACTION_KILL_ALL:
-		kill_all(sup, in);
-		break;
-	case ACTION_CANCEL_ORPHANS:
-	case ACTION_KILL_ORPHANS:
-		scan_orphans_soon(sup, action);
-		break;
-	case ACTION_FINISH:
-		finish(sup);
-		break;
-	case ACTION_ABANDON_OUTPUT:
-		if (sup->ctx.output != NULL &&
-		    output_in_flight(sup->ctx.output) > 0) {
-			/* First: this line then goes out directly, not
-			 * behind what is given up. */
-			output_abandon(sup->ctx.output);
-			log_warnx("Received %s while writing out captured "
-				  "output: giving up the rest",
-				  signal_name(in->signo));
-		}
-		break;
-	}
 }
 
 /* The event queue ------------------------------------------------------- */
@@ -477,12 +107,12 @@ static void dispatch(struct supervisor *sup)
 			  fsm_event_name(next.event),
 			  fsm_state_name(step.next));
 		sup->state = step.next;
-		perform(sup, step.action, &next);
+		shutdown_perform(sup, step.action, &next);
 	}
 	sup->dispatching = false;
 }
 
-static void post(struct supervisor *sup, struct input in)
+void sup_post(struct supervisor *sup, struct input in)
 {
 	if (sup->queue_len == QUEUE_SIZE) {
 		log_errx("internal error: event queue full, dropping %s",
@@ -500,33 +130,19 @@ static void check_all_ready(struct supervisor *sup)
 {
 	if (sup->ready_sent)
 		return;
-	for (size_t i = 0; i < sup->count; i++)
-		if (!sup->tasks[i].ready_seen)
+	for (size_t i = 0; i < sup->live; i++)
+		if (!sup->tasks[i]->ready_seen)
 			return;
 	sup->ready_sent = true;
-	systemd_notify("READY=1\nSTATUS=Running %zu tasks", sup->count);
+	systemd_notify("READY=1\nSTATUS=Running %zu tasks", sup->live);
 }
 
-static bool dependencies_ready(const struct supervisor *sup,
-			       const struct task *t)
-{
-	for (int a = 0; a < t->def->after_count; a++)
-		if (!sup->tasks[t->def->after_index[a]].ready_seen)
-			return false;
-	return true;
-}
-
-/* Starts the tasks held back by "after" whose dependencies are all ready
- * now. (The others are started together by supervisor_start.) */
+/* Starts the tasks held back by "after" whose turn came, and skips
+ * those whose turn cannot come. */
 static void start_waiting(struct supervisor *sup)
 {
-	for (size_t i = 0; i < sup->count; i++) {
-		struct task *t = &sup->tasks[i];
-
-		if (t->state == TASK_WAITING && t->def->after_count > 0 &&
-		    dependencies_ready(sup, t))
-			task_post(t, TEV_START);
-	}
+	if (!sup->ctx.shutting_down)
+		order_start_waiting(sup->tasks, sup->live);
 }
 
 static void task_ready(struct task *t, void *owner)
@@ -544,13 +160,22 @@ static void task_ended(struct task *t, const struct end_outcome *out,
 {
 	struct supervisor *sup = owner;
 
+	/* What waits for its end, or can no longer start, is seen to
+	 * before its end may begin the shutdown. */
+	start_waiting(sup);
 	if (out->failed && sup->facts.first_failure < 0)
 		sup->facts.first_failure = status;
 	if (out->verdict == VERDICT_SHUTDOWN)
-		post(sup, (struct input){.event = EVENT_DECISIVE_END,
-					 .task = t,
-					 .status = status,
-					 .not_ready = not_ready});
+		sup_post(sup, (struct input){.event = EVENT_DECISIVE_END,
+					     .task = t,
+					     .status = status,
+					     .not_ready = not_ready});
+}
+
+static void task_cancelled(struct task *t, void *owner)
+{
+	(void)t;
+	shutdown_rearm_grace(owner);
 }
 
 /* Callbacks: each turns what happened into an input. ---------------------- */
@@ -558,7 +183,7 @@ static void task_ended(struct task *t, const struct end_outcome *out,
 /* A task stopped or continued by a signal: no end, but worth a word. */
 static void log_stop(struct supervisor *sup, pid_t pid, int wstatus)
 {
-	struct task *t = task_by_pid(sup, pid);
+	struct task *t = sup_task_by_pid(sup, pid);
 
 	if (t == NULL)
 		return;
@@ -585,14 +210,15 @@ static void reaper_cb(struct ev_loop *loop, struct ev_child *watcher,
 		return;
 	}
 	for (size_t i = 0; i < sup->count; i++) {
-		if (ready_reaped(&sup->tasks[i], pid, status)) {
+		if (ready_reaped(sup->tasks[i], pid, status) ||
+		    health_reaped(sup->tasks[i], pid, status)) {
 			/* An exec: probe may have been cancelled as adopted. */
 			adopted_forget(&sup->adopted, pid);
-			post(sup, (struct input){.event = EVENT_REAPED});
+			sup_post(sup, (struct input){.event = EVENT_REAPED});
 			return;
 		}
 	}
-	if ((t = task_by_pid(sup, pid)) != NULL) {
+	if ((t = sup_task_by_pid(sup, pid)) != NULL) {
 		if (t->def->is_main)
 			sup->facts.program_status = status;
 		task_reaped(t, watcher->rstatus);
@@ -601,14 +227,15 @@ static void reaper_cb(struct ev_loop *loop, struct ev_child *watcher,
 		if (status != 0)
 			log_warnx("the on-shutdown hook ended with status %d",
 				  status);
-		post(sup, (struct input){.event = EVENT_HOOK_DONE});
+		sup_post(sup, (struct input){.event = EVENT_HOOK_DONE});
 	} else {
 		log_debug("Reaped adopted process %d (status %d)", (int)pid,
 			  status);
 		adopted_forget(&sup->adopted, pid);
 	}
 
-	post(sup, (struct input){.event = EVENT_REAPED});
+	sup_post(sup, (struct input){.event = EVENT_REAPED});
+	reconcile_sweep(sup);
 }
 
 static void hook_timer_cb(struct ev_loop *loop, struct ev_timer *timer,
@@ -619,10 +246,10 @@ static void hook_timer_cb(struct ev_loop *loop, struct ev_timer *timer,
 	(void)loop;
 	(void)revents;
 	log_warnx("the on-shutdown hook is still running after %s: killing it",
-		  duration_text(sup->settings->grace));
+		  sup_duration_text(sup->settings->grace));
 	if (sup->hook_pid > 0)
 		kill(-sup->hook_pid, SIGKILL);
-	post(sup, (struct input){.event = EVENT_HOOK_DONE});
+	sup_post(sup, (struct input){.event = EVENT_HOOK_DONE});
 }
 
 static void grace_timer_cb(struct ev_loop *loop, struct ev_timer *timer,
@@ -630,7 +257,8 @@ static void grace_timer_cb(struct ev_loop *loop, struct ev_timer *timer,
 {
 	(void)loop;
 	(void)revents;
-	post(timer->data, (struct input){.event = EVENT_GRACE_EXPIRED});
+	sup_post(timer->data, (struct input){.event = EVENT_GRACE_EXPIRED});
+	reconcile_sweep(timer->data);
 }
 
 static void wait_timer_cb(struct ev_loop *loop, struct ev_timer *timer,
@@ -638,14 +266,14 @@ static void wait_timer_cb(struct ev_loop *loop, struct ev_timer *timer,
 {
 	(void)loop;
 	(void)revents;
-	post(timer->data, (struct input){.event = EVENT_WAIT_EXPIRED});
+	sup_post(timer->data, (struct input){.event = EVENT_WAIT_EXPIRED});
 }
 
 static void output_closed(int fd, void *data)
 {
 	log_warnx("standard %s has no reader any more: stopping",
 		  fd == 1 ? "output" : "error");
-	post(data, (struct input){.event = EVENT_OUTPUT_CLOSED});
+	sup_post(data, (struct input){.event = EVENT_OUTPUT_CLOSED});
 }
 
 void supervisor_signal(int signo, void *data)
@@ -653,8 +281,8 @@ void supervisor_signal(int signo, void *data)
 	struct supervisor *sup = data;
 
 	if (signals_is_stop(signo)) {
-		post(sup, (struct input){.event = EVENT_STOP_SIGNAL,
-					 .signo = signo});
+		sup_post(sup, (struct input){.event = EVENT_STOP_SIGNAL,
+					     .signo = signo});
 		return;
 	}
 	/* Job control: aiorun is a job of its shell (terminal.h). */
@@ -669,7 +297,7 @@ void supervisor_signal(int signo, void *data)
 	if (signo == SIGWINCH && sup->ctx.output != NULL)
 		output_resize(sup->ctx.output);
 	for (size_t i = 0; i < sup->count; i++) {
-		struct task *t = &sup->tasks[i];
+		struct task *t = sup->tasks[i];
 
 		if (t->pid <= 0)
 			continue;
@@ -699,6 +327,7 @@ struct supervisor *supervisor_create(struct ev_loop *loop,
 		.output = output,
 		.ready = task_ready,
 		.ended = task_ended,
+		.cancelled = task_cancelled,
 		.owner = sup,
 	};
 	sup->state = STATE_RUNNING;
@@ -707,7 +336,7 @@ struct supervisor *supervisor_create(struct ev_loop *loop,
 		.program_status = -1,
 		.first_failure = -1,
 	};
-	sup->tasks = calloc(settings->worker_count, sizeof(*sup->tasks));
+	sup->tasks = calloc(settings->worker_count + 1, sizeof(*sup->tasks));
 	if (sup->tasks == NULL ||
 	    ready_make_dir(settings, &sup->notify_dir) == -1) {
 		supervisor_destroy(sup);
@@ -718,8 +347,13 @@ struct supervisor *supervisor_create(struct ev_loop *loop,
 
 		if (w->is_main)
 			sup->facts.has_program = true;
+		if ((sup->tasks[i] = calloc(1, sizeof(**sup->tasks))) == NULL) {
+			supervisor_destroy(sup);
+			return NULL;
+		}
 		sup->count++;
-		if (task_init(&sup->tasks[i], &sup->ctx, w, sup->notify_dir) ==
+		sup->live++;
+		if (task_init(sup->tasks[i], &sup->ctx, w, sup->notify_dir) ==
 		    -1) {
 			supervisor_destroy(sup);
 			return NULL;
@@ -740,7 +374,7 @@ struct supervisor *supervisor_create(struct ev_loop *loop,
 	sup->grace_timer.data = sup;
 	ev_init(&sup->wait_timer, wait_timer_cb);
 	sup->wait_timer.data = sup;
-	ev_prepare_init(&sup->orphan_scan, orphan_scan_cb);
+	ev_prepare_init(&sup->orphan_scan, shutdown_orphan_scan_cb);
 	sup->orphan_scan.data = sup;
 	return sup;
 }
@@ -756,7 +390,7 @@ static void abort_start(struct supervisor *sup)
 	 * the output is written out. */
 	ev_child_stop(sup->loop, &sup->reaper);
 	for (size_t i = 0; i < sup->count; i++) {
-		struct task *t = &sup->tasks[i];
+		struct task *t = sup->tasks[i];
 
 		if (t->pid > 0) {
 			task_signal(t, SIGKILL);
@@ -790,7 +424,7 @@ int supervisor_start(struct supervisor *sup, int *exit_status)
 		int error = 0;
 
 		while (forked < end && failed == NULL) {
-			struct task *t = &sup->tasks[forked];
+			struct task *t = sup->tasks[forked];
 
 			/* Held back until what it comes after is ready. */
 			if (t->def->after_count == 0 && task_fork(t) == -1) {
@@ -801,7 +435,7 @@ int supervisor_start(struct supervisor *sup, int *exit_status)
 			}
 		}
 		for (size_t i = first; i < forked; i++) {
-			struct task *t = &sup->tasks[i];
+			struct task *t = sup->tasks[i];
 
 			if (t->def->after_count > 0)
 				continue;
@@ -831,16 +465,17 @@ int supervisor_start(struct supervisor *sup, int *exit_status)
 	}
 	/* Those held back by "after" are watched as they start. */
 	for (size_t i = 0; i < sup->count; i++)
-		if (sup->tasks[i].pid > 0)
-			task_post(&sup->tasks[i], TEV_STARTED);
+		if (sup->tasks[i]->pid > 0)
+			task_post(sup->tasks[i], TEV_STARTED);
+	start_waiting(sup);
 	check_all_ready(sup);
 	systemd_watchdog_start(sup->loop);
 	return 0;
 }
 
-struct task *supervisor_tasks(struct supervisor *sup, size_t *count)
+struct task **supervisor_tasks(struct supervisor *sup, size_t *count)
 {
-	*count = sup->count;
+	*count = sup->live;
 	return sup->tasks;
 }
 
@@ -859,14 +494,14 @@ void supervisor_watch_tasks(struct supervisor *sup,
 
 void supervisor_arm_grace(struct supervisor *sup)
 {
-	rearm_grace_timer(sup);
+	shutdown_rearm_grace(sup);
 }
 
 void supervisor_request_shutdown(struct supervisor *sup, int uid)
 {
-	post(sup, (struct input){.event = EVENT_SHUTDOWN_REQUEST,
-				 .signo = SIGTERM,
-				 .status = uid});
+	sup_post(sup, (struct input){.event = EVENT_SHUTDOWN_REQUEST,
+				     .signo = SIGTERM,
+				     .status = uid});
 }
 
 int supervisor_exit_status(const struct supervisor *sup)
@@ -884,10 +519,17 @@ void supervisor_destroy(struct supervisor *sup)
 	ev_timer_stop(sup->loop, &sup->wait_timer);
 	ev_prepare_stop(sup->loop, &sup->orphan_scan);
 	systemd_watchdog_stop(sup->loop);
-	for (size_t i = 0; i < sup->count; i++)
-		task_finish(&sup->tasks[i]);
+	for (size_t i = 0; i < sup->count; i++) {
+		task_finish(sup->tasks[i]);
+		free(sup->tasks[i]);
+	}
 	ready_remove_dir(sup->notify_dir);
 	free(sup->tasks);
+	for (size_t g = 0; g < sup->gen_count; g++) {
+		config_free(sup->gens[g]);
+		free(sup->gens[g]);
+	}
+	free(sup->gens);
 	adopted_finish(&sup->adopted);
 	free(sup);
 }

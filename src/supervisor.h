@@ -28,9 +28,24 @@ int supervisor_start(struct supervisor *sup, int *exit_status);
 /* Handles a signal aiorun received (the signals.h callback). */
 void supervisor_signal(int signo, void *sup);
 
-/* The tasks, one per worker, in the order of SETTINGS->workers: for the
- * control socket, which posts its requests to them (task_post). */
-struct task *supervisor_tasks(struct supervisor *sup, size_t *count);
+/* The tasks, one per worker, in the order of the current settings'
+ * workers: for the control socket, which posts its requests to them
+ * (task_post). A reload changes the array (supervisor_reload). */
+struct task **supervisor_tasks(struct supervisor *sup, size_t *count);
+
+/* Reload (SPEC section 9): NEXT, a second settings loaded from the same
+ * command line and files, replaces the current ones. Workers of the same
+ * name and an equal definition (worker_equal) keep their task and
+ * process; the others' tasks are stopped as "aiorunctl stop" does and
+ * forgotten once nothing of them is left; new and changed workers get
+ * new tasks, a changed one started once its old process is gone. REPORT
+ * gets one line per change (logged as "Reload: ..."). The supervisor
+ * owns NEXT (heap allocated) from then on, and frees each settings once
+ * no task points into it. The caller refuses a reload once the shutdown
+ * has begun. Returns 0, or -1 with errno set: then nothing changed and
+ * NEXT is still the caller's. */
+int supervisor_reload(struct supervisor *sup, struct settings *next,
+		      void (*report)(const char *line, void *data), void *data);
 
 /* Whether the shutdown has not begun: nothing may start once it has. */
 bool supervisor_running(const struct supervisor *sup);

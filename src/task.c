@@ -20,6 +20,7 @@ struct task_input {
 	enum task_event event;
 	struct end_outcome outcome; /* END events: what follows */
 	int status;                 /* END events: what it counts as */
+	const char *why;            /* TEV_SKIP: what cannot be */
 };
 
 static void task_dispatch(struct task *t, struct task_input in);
@@ -67,7 +68,7 @@ bool task_active(const struct task *t)
  * go on to one task, PROGRAM unless --listen-fds names another, which
  * gets them at 3 and up with LISTEN_PID its own. No other task sees
  * them. */
-void task_pass_sockets(struct task *tasks, size_t count, const char *name)
+void task_pass_sockets(struct task **tasks, size_t count, const char *name)
 {
 	const char *names;
 	int fds = systemd_listen_fds(&names);
@@ -75,7 +76,7 @@ void task_pass_sockets(struct task *tasks, size_t count, const char *name)
 	if (fds == 0)
 		return;
 	for (size_t i = 0; i < count; i++) {
-		struct task *t = &tasks[i];
+		struct task *t = tasks[i];
 
 		if (name != NULL ? strcmp(t->def->name, name) == 0
 				 : t->def->is_main) {
@@ -272,7 +273,8 @@ static struct task_input judge_end(const struct task *t, int wstatus)
 		.run_forever = s->run_forever,
 		.restart = t->def->restart,
 		.stop_on = s->stop_on,
-		.failed = status != 0 && !by_aiorun,
+		.failed = (status != 0 && !by_aiorun) ||
+			  t->state == TASK_UNHEALTHY,
 		.limit_hit = fsm_start_limit_hit(
 			t->starts, t->def->start_limit, t->start_count,
 			t->def->start_interval, ev_now(t->ctx->loop)),
@@ -292,6 +294,7 @@ void task_reaped(struct task *t, int wstatus)
 	t->pid = 0;
 	t->status = t->last_status = wait_status_code(wstatus);
 	ready_stop(t);
+	health_stop(t);
 	if (t->took_terminal) {
 		t->took_terminal = false;
 		terminal_take_back(t->pgid);
@@ -300,8 +303,9 @@ void task_reaped(struct task *t, int wstatus)
 	if (t->ctx->output != NULL)
 		output_collect(t->ctx->output, t->def);
 	log_end(t, wstatus,
-		t->status != 0 &&
-			!(WIFSIGNALED(wstatus) && t->sent != SENT_NOTHING));
+		(t->status != 0 &&
+		 !(WIFSIGNALED(wstatus) && t->sent != SENT_NOTHING)) ||
+			t->state == TASK_UNHEALTHY);
 	in = judge_end(t, wstatus);
 	task_dispatch(t, in);
 }
@@ -350,6 +354,7 @@ static bool spawn_action(struct task *t, enum task_state from,
 			 w->after_count > 1 ? " and others" : "");
 	else
 		log_info("Started task %s (pid %d)", w->name, (int)t->pid);
+	health_reset(t);
 	ready_start(t);
 	return false;
 }
@@ -448,6 +453,7 @@ static bool perform(struct task *t, enum task_action action,
 	case TACT_WATCH:
 		log_debug("Started task %s (pid %d)", t->def->name,
 			  (int)t->pid);
+		health_reset(t);
 		ready_start(t);
 		break;
 	case TACT_READY:
@@ -455,6 +461,7 @@ static bool perform(struct task *t, enum task_action action,
 		ready_stop(t);
 		if (t->def->ready != READY_STARTED)
 			log_info("Task %s is ready", t->def->name);
+		health_start(t);
 		t->ctx->ready(t, t->ctx->owner);
 		break;
 	case TACT_NOT_READY:
@@ -470,12 +477,25 @@ static bool perform(struct task *t, enum task_action action,
 	case TACT_DISARM:
 		ev_timer_stop(t->ctx->loop, &t->restart_timer);
 		ready_stop(t);
+		health_stop(t);
 		break;
 	case TACT_CANCEL:
+		health_stop(t);
 		cancel(t);
 		break;
 	case TACT_KILL:
+		health_stop(t);
 		kill_group(t);
+		break;
+	case TACT_UNHEALTHY:
+		health_stop(t);
+		cancel(t);
+		if (t->ctx->cancelled != NULL)
+			t->ctx->cancelled(t, t->ctx->owner);
+		break;
+	case TACT_SKIP:
+		log_info("Task %s is skipped: %s", t->def->name,
+			 in->why != NULL ? in->why : "its turn cannot come");
 		break;
 	}
 	return false;
@@ -510,6 +530,11 @@ void task_post(struct task *t, enum task_event event)
 	task_dispatch(t, (struct task_input){.event = event});
 }
 
+void task_skip(struct task *t, const char *why)
+{
+	task_dispatch(t, (struct task_input){.event = TEV_SKIP, .why = why});
+}
+
 int task_init(struct task *t, struct task_context *ctx,
 	      const struct worker *def, const char *notify_dir)
 {
@@ -538,9 +563,13 @@ int task_init(struct task *t, struct task_context *ctx,
 				.err_fd = -1,
 			},
 		.child = {.exec_fd = -1},
+		/* Closed by task_finish however far this goes. */
+		.probe = {.notify_fd = -1, .attempt = {.fd = -1}},
+		.health = {.check = {.fd = -1}},
 	};
 	ev_init(&t->restart_timer, restart_cb);
 	t->restart_timer.data = t;
+	health_init(t);
 	if (def->start_limit > 0 &&
 	    (t->starts = calloc((size_t)def->start_limit,
 				sizeof(*t->starts))) == NULL)
@@ -548,10 +577,29 @@ int task_init(struct task *t, struct task_context *ctx,
 	return ready_prepare(t, notify_dir);
 }
 
+void task_redefine(struct task *t, const struct worker *def)
+{
+	t->def = def;
+	t->plan.argv = def->argv;
+	t->plan.directory = def->directory;
+	t->plan.groups = def->groups;
+	/* The environment points into the old definition's strings: made
+	 * again at the next start. */
+	free(t->envp);
+	t->envp = NULL;
+	t->plan.envp = NULL;
+	t->plan.listen_pid = NULL;
+	for (size_t i = 0; i < sizeof(t->vars) / sizeof(t->vars[0]); i++) {
+		free(t->vars[i]);
+		t->vars[i] = NULL;
+	}
+}
+
 void task_finish(struct task *t)
 {
 	ev_timer_stop(t->ctx->loop, &t->restart_timer);
 	ready_stop(t);
+	health_stop(t);
 	ready_finish(t);
 	free(t->starts);
 	free(t->envp);

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "fsm.h"
+#include "health.h"
 #include "ready.h"
 #include "settings.h"
 #include "spawn.h"
@@ -35,6 +36,9 @@ struct task_context {
 	void (*ended)(struct task *t, const struct end_outcome *out, int status,
 		      bool not_ready, void *owner);
 	void *owner;
+	/* T was sent its stop signal outside the shutdown (it is
+	 * unhealthy): its grace period runs from now. NULL: nobody asks. */
+	void (*cancelled)(struct task *t, void *owner);
 	/* Some event reached T: its state may have changed. Called once
 	 * the event and its follow-ups are handled; NULL: nobody asks. */
 	void (*changed)(struct task *t, void *data);
@@ -79,6 +83,9 @@ struct task {
 	/* Readiness (ready.c). */
 	bool ready_seen; /* ready since its last start */
 	struct ready_probe probe;
+
+	/* Health checks (health.c). */
+	struct health health;
 };
 
 /* Sets T up for DEF, in state "waiting". Returns 0, or -1 with errno
@@ -86,12 +93,21 @@ struct task {
 int task_init(struct task *t, struct task_context *ctx,
 	      const struct worker *def, const char *notify_dir);
 
+/* A reload found T's worker unchanged: T now follows DEF, an equal
+ * definition in the new settings, and no longer points into the old
+ * ones. Its process, if any, is left alone. */
+void task_redefine(struct task *t, const struct worker *def);
+
 /* Frees what task_init and the starts allocated. */
 void task_finish(struct task *t);
 
 /* Moves T by one cell of the worker table, and on through the follow-up
  * events its actions lead to (a start that fails is an end). */
 void task_post(struct task *t, enum task_event event);
+
+/* What T comes after can no longer be as it waits for: T is skipped,
+ * logged once with WHY, if it is still waiting. */
+void task_skip(struct task *t, const char *why);
 
 /* T's process ended with WSTATUS (as from waitpid): the end is recorded
  * and logged, and its event posted. */
@@ -122,7 +138,7 @@ double task_grace(const struct task *t);
 
 /* Socket activation: the sockets systemd passed to aiorun go to the task
  * NAME, or PROGRAM's when NAME is NULL. */
-void task_pass_sockets(struct task *tasks, size_t count, const char *name);
+void task_pass_sockets(struct task **tasks, size_t count, const char *name);
 
 /* Sends SIGNO to T's process group. Returns 0 or -1 with errno set. */
 int task_signal(const struct task *t, int signo);

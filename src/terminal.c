@@ -58,26 +58,26 @@ void terminal_task_stopped(struct task *t, int signo)
 	stop_self();
 }
 
-void terminal_suspend(struct task *tasks, size_t count)
+void terminal_suspend(struct task **tasks, size_t count)
 {
 	if (getpid() == 1)
 		return;
 	for (size_t i = 0; i < count; i++) {
-		if (tasks[i].pid <= 0)
+		if (tasks[i]->pid <= 0)
 			continue;
-		log_debug("Stopping %s (pid %d)", tasks[i].def->name,
-			  (int)tasks[i].pid);
-		task_signal(&tasks[i], SIGSTOP);
+		log_debug("Stopping %s (pid %d)", tasks[i]->def->name,
+			  (int)tasks[i]->pid);
+		task_signal(tasks[i], SIGSTOP);
 	}
 	stop_self();
 }
 
-void terminal_resume(struct task *tasks, size_t count)
+void terminal_resume(struct task **tasks, size_t count)
 {
 	if (!terminal_is_ours())
 		return;
 	for (size_t i = 0; i < count; i++) {
-		struct task *t = &tasks[i];
+		struct task *t = tasks[i];
 
 		if (t->pid <= 0 || !t->def->foreground || t->took_terminal)
 			continue;

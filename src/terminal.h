@@ -33,10 +33,10 @@ void terminal_task_stopped(struct task *t, int signo);
 /* aiorun received SIGTSTP, SIGTTIN or SIGTTOU: every running task's group
  * is stopped, then aiorun itself. Not as PID 1, which no stop can reach
  * and whose workers would stay stopped. */
-void terminal_suspend(struct task *tasks, size_t count);
+void terminal_suspend(struct task **tasks, size_t count);
 
 /* aiorun was continued: in the foreground of its terminal, the task that
  * wants the terminal gets it again. The caller forwards SIGCONT. */
-void terminal_resume(struct task *tasks, size_t count);
+void terminal_resume(struct task **tasks, size_t count);
 
 #endif

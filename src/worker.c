@@ -24,6 +24,9 @@ void worker_init(struct worker *w, const char *name, const char *origin)
 		.log_keep = 5,
 		.copies = 1,
 		.procfile_index = -1,
+		.health_interval = 10,
+		.health_timeout = 2,
+		.health_retries = 3,
 		.origin = origin,
 	};
 }
@@ -249,8 +252,33 @@ static bool valid_address(const char *host)
 	       inet_pton(AF_INET6, host, buf) == 1;
 }
 
-/* notify, tcp:HOST:PORT, exec:COMMAND. A host is numeric (no name
- * service in a static binary), or "localhost". */
+/* "HOST:PORT" at TEXT, LEN bytes: a host is numeric (no name service in
+ * a static binary), or "localhost"; [::1] may come with brackets. */
+static int set_endpoint(struct settings *s, const char *text, size_t len,
+			const char **host_out, int *port_out)
+{
+	char *copy = settings_own(s, strndup(text, len)), *colon, *host;
+	long long port;
+
+	if (copy == NULL || (colon = strrchr(copy, ':')) == NULL ||
+	    colon == copy)
+		return -1;
+	*colon = '\0';
+	if (parse_number(colon + 1, 1, 65535, &port) == -1)
+		return -1;
+	host = copy;
+	if (strcmp(host, "localhost") == 0)
+		host = "127.0.0.1";
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		host[strlen(host) - 1] = '\0';
+		host++;
+	}
+	*host_out = host;
+	*port_out = (int)port;
+	return valid_address(host) ? 0 : -1;
+}
+
+/* notify, tcp:HOST:PORT, exec:COMMAND. */
 static int set_ready(struct settings *s, struct worker *w, const char *value)
 {
 	if (strcmp(value, "notify") == 0) {
@@ -263,31 +291,80 @@ static int set_ready(struct settings *s, struct worker *w, const char *value)
 		return 0;
 	}
 	if (strncmp(value, "tcp:", 4) == 0) {
-		const char *colon = strrchr(value + 4, ':');
-		long long port;
-		char *host;
-
-		if (colon == NULL || colon == value + 4)
-			return -1;
-		if (parse_number(colon + 1, 1, 65535, &port) == -1)
-			return -1;
-		w->ready_port = (int)port;
-		host = settings_own(
-			s, strndup(value + 4, (size_t)(colon - value - 4)));
-		if (host == NULL)
-			return -1;
-		if (strcmp(host, "localhost") == 0)
-			host = "127.0.0.1";
-		/* [::1] may come with brackets. */
-		if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-			host[strlen(host) - 1] = '\0';
-			host++;
-		}
-		w->ready_host = host;
 		w->ready = READY_TCP;
-		return valid_address(host) ? 0 : -1;
+		return set_endpoint(s, value + 4, strlen(value + 4),
+				    &w->ready_host, &w->ready_port);
 	}
 	return -1;
+}
+
+/* tcp:HOST:PORT, http:HOST:PORT/PATH (or http://...), exec:COMMAND. The
+ * path is sent as it is: it may hold no space and no control
+ * character. */
+static int set_health(struct settings *s, struct worker *w, const char *value)
+{
+	const char *rest, *slash;
+
+	if (strncmp(value, "exec:", 5) == 0 && value[5] != '\0') {
+		w->health = HEALTH_EXEC;
+		w->health_command = settings_strdup(s, value + 5);
+		return w->health_command == NULL ? -1 : 0;
+	}
+	if (strncmp(value, "tcp:", 4) == 0) {
+		w->health = HEALTH_TCP;
+		return set_endpoint(s, value + 4, strlen(value + 4),
+				    &w->health_host, &w->health_port);
+	}
+	if (strncmp(value, "http:", 5) != 0)
+		return -1;
+	rest = value + 5;
+	if (strncmp(rest, "//", 2) == 0)
+		rest += 2;
+	slash = strchr(rest, '/');
+	w->health = HEALTH_HTTP;
+	w->health_path = settings_strdup(s, slash != NULL ? slash : "/");
+	if (w->health_path == NULL || strlen(w->health_path) > 256)
+		return -1;
+	for (const char *c = w->health_path; *c != '\0'; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f)
+			return -1;
+	return set_endpoint(
+		s, rest, slash != NULL ? (size_t)(slash - rest) : strlen(rest),
+		&w->health_host, &w->health_port);
+}
+
+#define POSITIVE_DURATION "duration above zero (0.5, 500ms, 2s, 1m, 1h)"
+
+/* A duration above zero: a check every 0 s would spin. */
+static int positive_duration(const char *value, double *out)
+{
+	return parse_duration(value, out) == -1 || *out <= 0 ? -1 : 0;
+}
+
+static int set_health_interval(struct settings *s, struct worker *w,
+			       const char *value)
+{
+	(void)s;
+	return positive_duration(value, &w->health_interval);
+}
+
+static int set_health_timeout(struct settings *s, struct worker *w,
+			      const char *value)
+{
+	(void)s;
+	return positive_duration(value, &w->health_timeout);
+}
+
+static int set_health_retries(struct settings *s, struct worker *w,
+			      const char *value)
+{
+	long long retries;
+
+	(void)s;
+	if (parse_number(value, 1, 1000, &retries) == -1)
+		return -1;
+	w->health_retries = (int)retries;
+	return 0;
 }
 
 static int set_ready_timeout(struct settings *s, struct worker *w,
@@ -297,7 +374,29 @@ static int set_ready_timeout(struct settings *s, struct worker *w,
 	return parse_duration(value, &w->ready_timeout);
 }
 
-/* "NAME[,NAME]...", repeatable; checked once every worker is known. */
+const char *worker_condition_name(enum after_condition condition)
+{
+	static const char *const names[] = {
+		[AFTER_READY] = "ready",
+		[AFTER_STARTED] = "started",
+		[AFTER_EXITED] = "exited",
+		[AFTER_SUCCESS] = "success",
+	};
+	return names[condition];
+}
+
+static int parse_condition(const char *text, enum after_condition *out)
+{
+	for (int c = AFTER_READY; c <= AFTER_SUCCESS; c++)
+		if (strcmp(text, worker_condition_name(c)) == 0) {
+			*out = c;
+			return 0;
+		}
+	return -1;
+}
+
+/* "NAME[:CONDITION][,NAME[:CONDITION]]...", repeatable; the names are
+ * checked once every worker is known. */
 static int set_after(struct settings *s, struct worker *w, const char *value)
 {
 	char *list = settings_strdup(s, value), *name, *rest = list;
@@ -305,21 +404,36 @@ static int set_after(struct settings *s, struct worker *w, const char *value)
 	if (list == NULL)
 		return -1;
 	while ((name = strsep(&rest, ", ")) != NULL) {
+		enum after_condition condition = AFTER_READY;
+		char *colon = strchr(name, ':');
+		size_t n = (size_t)w->after_count;
+		enum after_condition *conditions;
 		char **grown;
 
 		if (name[0] == '\0')
 			continue;
+		if (colon != NULL) {
+			*colon = '\0';
+			if (parse_condition(colon + 1, &condition) == -1)
+				return -1;
+		}
 		if (!worker_valid_name(name))
 			return -1;
-		grown = settings_own(
-			s, calloc((size_t)w->after_count + 2, sizeof(*grown)));
-		if (grown == NULL)
+		grown = settings_own(s, calloc(n + 2, sizeof(*grown)));
+		conditions =
+			settings_own(s, calloc(n + 1, sizeof(*conditions)));
+		if (grown == NULL || conditions == NULL)
 			return -1;
-		if (w->after_count > 0)
-			memcpy(grown, w->after,
-			       (size_t)w->after_count * sizeof(*grown));
-		grown[w->after_count++] = name;
+		if (n > 0) {
+			memcpy(grown, w->after, n * sizeof(*grown));
+			memcpy(conditions, w->after_condition,
+			       n * sizeof(*conditions));
+		}
+		grown[n] = name;
+		conditions[n] = condition;
 		w->after = grown;
+		w->after_condition = conditions;
+		w->after_count++;
 	}
 	return w->after_count > 0 ? 0 : -1;
 }
@@ -343,7 +457,17 @@ static const struct worker_key {
 	{"shutdown-waits-for", "boolean", set_waits},
 	{"ready", "readiness (notify, tcp:HOST:PORT, exec:COMMAND)", set_ready},
 	{"ready-timeout", DURATION_FORMS, set_ready_timeout},
-	{"after", "list of worker names", set_after},
+	{"after",
+	 "list of worker names, each with :started, :ready, :exited or "
+	 ":success",
+	 set_after},
+	{"health",
+	 "health check (tcp:HOST:PORT, http:HOST:PORT/PATH, "
+	 "exec:COMMAND)",
+	 set_health},
+	{"health-interval", POSITIVE_DURATION, set_health_interval},
+	{"health-timeout", POSITIVE_DURATION, set_health_timeout},
+	{"health-retries", "count (1-1000)", set_health_retries},
 	{"log-file", "file name", set_log_file},
 	{"log-max-size", "size (bytes, or with K, M or G)", set_log_max_size},
 	{"log-keep", "count (0-1000)", set_log_keep},
@@ -397,6 +521,18 @@ static bool find_cycle(const struct settings *s, int w, char *state, int *path,
 	return false;
 }
 
+/* What worker FROM waits for of worker TO. */
+static enum after_condition edge_condition(const struct settings *s, int from,
+					   int to)
+{
+	const struct worker *w = &s->workers[from];
+
+	for (int a = 0; a < w->after_count; a++)
+		if (w->after_index[a] == to)
+			return w->after_condition[a];
+	return AFTER_READY;
+}
+
 /* Every name in "after" is another worker, and no worker comes after
  * itself, however far round. */
 static int check_order(struct settings *s)
@@ -422,8 +558,10 @@ static int check_order(struct settings *s)
 				return settings_fail(
 					s,
 					"%s: after: no worker named "
-					"'%s'",
-					w->origin, w->after[a]);
+					"'%s' (in %s:%s)",
+					w->origin, w->after[a], w->after[a],
+					worker_condition_name(
+						w->after_condition[a]));
 			w->after_index[a] = (int)(other - s->workers);
 		}
 	}
@@ -443,11 +581,18 @@ static int check_order(struct settings *s)
 			continue;
 		while (path[k] != back)
 			k++;
+		strlcat(cycle, s->workers[path[k]].name, sizeof(cycle));
 		for (; k <= depth; k++) {
-			strlcat(cycle, s->workers[path[k]].name, sizeof(cycle));
+			int to = k < depth ? path[k + 1] : back;
+
 			strlcat(cycle, " -> ", sizeof(cycle));
+			strlcat(cycle, s->workers[to].name, sizeof(cycle));
+			strlcat(cycle, ":", sizeof(cycle));
+			strlcat(cycle,
+				worker_condition_name(
+					edge_condition(s, path[k], to)),
+				sizeof(cycle));
 		}
-		strlcat(cycle, s->workers[back].name, sizeof(cycle));
 		result = settings_fail(s, "%s: after: a dependency cycle: %s",
 				       s->workers[back].origin, cycle);
 	}
@@ -507,4 +652,64 @@ int worker_link_all(struct settings *s)
 	if (check_order(s) == -1)
 		return -1;
 	return finish_workers(s);
+}
+
+/* Two strings, either of which may be NULL. */
+static bool text_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* Two NULL-terminated lists, either of which may be NULL. */
+static bool list_equal(char *const *a, char *const *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	for (; *a != NULL && *b != NULL; a++, b++)
+		if (strcmp(*a, *b) != 0)
+			return false;
+	return *a == NULL && *b == NULL;
+}
+
+bool worker_equal(const struct worker *a, const struct worker *b)
+{
+	if (a->after_count != b->after_count ||
+	    a->group_count != b->group_count ||
+	    (a->group_count > 0 &&
+	     memcmp(a->groups, b->groups,
+		    (size_t)a->group_count * sizeof(*a->groups)) != 0))
+		return false;
+	for (int i = 0; i < a->after_count; i++)
+		if (strcmp(a->after[i], b->after[i]) != 0 ||
+		    a->after_condition[i] != b->after_condition[i])
+			return false;
+	return text_equal(a->name, b->name) && list_equal(a->argv, b->argv) &&
+	       list_equal(a->env, b->env) &&
+	       text_equal(a->directory, b->directory) &&
+	       a->set_uid == b->set_uid && a->set_gid == b->set_gid &&
+	       text_equal(a->user, b->user) && a->uid == b->uid &&
+	       a->gid == b->gid && a->is_main == b->is_main &&
+	       a->waits_for == b->waits_for && a->foreground == b->foreground &&
+	       a->stop_signal == b->stop_signal && a->grace == b->grace &&
+	       a->restart == b->restart &&
+	       a->restart_delay == b->restart_delay &&
+	       a->restart_max_delay == b->restart_max_delay &&
+	       a->start_limit == b->start_limit &&
+	       a->start_interval == b->start_interval && a->ready == b->ready &&
+	       text_equal(a->ready_host, b->ready_host) &&
+	       a->ready_port == b->ready_port &&
+	       text_equal(a->ready_command, b->ready_command) &&
+	       a->ready_timeout == b->ready_timeout &&
+	       text_equal(a->log_file, b->log_file) &&
+	       a->log_max_size == b->log_max_size &&
+	       a->log_keep == b->log_keep && a->health == b->health &&
+	       text_equal(a->health_host, b->health_host) &&
+	       a->health_port == b->health_port &&
+	       text_equal(a->health_path, b->health_path) &&
+	       text_equal(a->health_command, b->health_command) &&
+	       a->health_interval == b->health_interval &&
+	       a->health_timeout == b->health_timeout &&
+	       a->health_retries == b->health_retries;
 }

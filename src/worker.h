@@ -20,6 +20,22 @@ enum ready_kind {
 	READY_EXEC,    /* ready_command exits 0 */
 };
 
+/* What a worker waits for of each one it comes after ("after = NAME:..."). */
+enum after_condition {
+	AFTER_READY,   /* it is ready (the default) */
+	AFTER_STARTED, /* it was started */
+	AFTER_EXITED,  /* it ended and will not restart, whatever its status */
+	AFTER_SUCCESS, /* it ended with status 0 and will not restart */
+};
+
+/* What checks a ready worker's health (SPEC section 10). */
+enum health_kind {
+	HEALTH_NONE,
+	HEALTH_TCP,  /* health_host:health_port accepts a connection */
+	HEALTH_HTTP, /* a GET of health_path there answers 2xx or 3xx */
+	HEALTH_EXEC, /* health_command exits 0 */
+};
+
 enum restart_policy {
 	RESTART_NO,
 	RESTART_ON_FAILURE,
@@ -55,8 +71,17 @@ struct worker {
 	double ready_timeout;      /* seconds; 0: wait for ever */
 	char **after;              /* names it starts after, or NULL */
 	int *after_index;          /* the same, as indexes in the table */
+	enum after_condition *after_condition; /* the same, what is awaited */
 	int after_count;
-	const char *log_file;   /* a copy of its output, or NULL */
+	enum health_kind health;
+	const char *health_host; /* HEALTH_TCP, HEALTH_HTTP: numeric */
+	int health_port;
+	const char *health_path;    /* HEALTH_HTTP: from its '/' */
+	const char *health_command; /* HEALTH_EXEC */
+	double health_interval;     /* seconds between checks, > 0 */
+	double health_timeout;      /* seconds a check may take, > 0 */
+	int health_retries;   /* consecutive failures that make it unhealthy */
+	const char *log_file; /* a copy of its output, or NULL */
 	long long log_max_size; /* rotated before it grows past this */
 	int log_keep;           /* old files kept */
 	int copies;             /* copies = N: how many run; 1 by default */
@@ -86,6 +111,14 @@ int worker_link_all(struct settings *s);
  * included: 1 for a worker that comes after none. The shutdown cancels
  * the workers one level at a time. */
 int worker_depth(const struct settings *s, const struct worker *w);
+
+/* Whether A and B define the same worker: every key the same (the
+ * "after" names, not their indexes; not where each was declared). A
+ * reload restarts a worker whose definition is not equal. */
+bool worker_equal(const struct worker *a, const struct worker *b);
+
+/* "ready", "started", "exited", "success". */
+const char *worker_condition_name(enum after_condition condition);
 
 /* Whether NAME is a valid worker name: letters, digits, '_', '-', '.'. */
 bool worker_valid_name(const char *name);

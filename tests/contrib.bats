@@ -5,10 +5,10 @@ load helpers
 
 UNIT="$BATS_TEST_DIRNAME/../contrib/systemd/aiorun-example.service"
 
-@test "the shipped unit does not reload by sending SIGHUP to the set" {
-	run grep -E '^ExecReload=.*kill.*-HUP' "$UNIT"
+@test "the shipped unit reloads with aiorunctl, not by sending SIGHUP to the set" {
+	run grep -E '^#?ExecReload=.*kill.*-HUP' "$UNIT"
 	[ "$status" -eq 1 ]
-	grep -qE '^#ExecReload=/bin/kill -HUP \$MAINPID' "$UNIT"
+	grep -qE '^ExecReload=/usr/local/bin/aiorunctl reload$' "$UNIT"
 	grep -qE '^Type=notify$' "$UNIT"
 	grep -qE '^KillMode=mixed$' "$UNIT"
 }

@@ -194,6 +194,7 @@ EOF2
 		-w web='exec sleep 300' -w short='sleep 0.5; exit 4'
 	wait_for 5 test -S "$T/ctl.sock"
 	run ctl wait web
+	echo "wait web: status $status: $output"
 	[ "$status" -eq 0 ]
 	[ "$output" = "web: ready" ]
 	run ctl wait --for exited --timeout 20 short

@@ -133,3 +133,17 @@ CONF
 	expect 78 "aiorun: $T/c:1: [worker:web] has no command" -c "$T/c"
 	[ ! -e "$T/started" ]
 }
+
+@test "an after naming a copied worker waits for every copy" {
+	cat >"$T/c" <<CONF
+[worker:db]
+command = sleep 0.\$(echo "\$AIORUN_WORKER_NAME" | tr -dc 0-9); touch "$T/\$AIORUN_WORKER_NAME"
+copies = 3
+[worker:web]
+command = echo "web sees \$(ls "$T" | grep -c '^db\.')"
+after = db:exited
+CONF
+	run "$AIORUN" -q --prefix never -c "$T/c"
+	[ "$status" -eq 0 ]
+	[ "$output" = "web sees 3" ]
+}

@@ -113,11 +113,11 @@ CONF
 	printf '[worker:a]\ncommand = x\nafter = b\n[worker:b]\ncommand = y\nafter = a\n' >"$T/c"
 	run "$AIORUN" -c "$T/c"
 	[ "$status" -eq 78 ]
-	[ "$output" = "aiorun: $T/c:1: after: a dependency cycle: a -> b -> a" ]
+	[ "$output" = "aiorun: $T/c:1: after: a dependency cycle: a -> b:ready -> a:ready" ]
 	printf '[worker:a]\ncommand = x\nafter = nope\n' >"$T/c"
 	run "$AIORUN" -c "$T/c"
 	[ "$status" -eq 78 ]
-	[ "$output" = "aiorun: $T/c:1: after: no worker named 'nope'" ]
+	[ "$output" = "aiorun: $T/c:1: after: no worker named 'nope' (in nope:ready)" ]
 	printf '[worker:a]\ncommand = x\nready = tcp:example.com:80\n' >"$T/c"
 	run "$AIORUN" -c "$T/c"
 	[ "$status" -eq 78 ]

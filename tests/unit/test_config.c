@@ -181,6 +181,41 @@ static void test_names(void)
 	CHECK(!worker_valid_name("a:b"));
 }
 
+/* What a reload compares: any key differs, not where it was declared. */
+static void test_worker_equal(void)
+{
+	struct settings a, b;
+	char one[256], two[256];
+	int status;
+
+	/* write_file's path is in a static buffer: copied. */
+	strcpy(one, write_file("eq1.conf", "[worker:web]\n"
+					   "command = serve --port 1\n"
+					   "env = A=1\n"
+					   "[worker:db]\ncommand = db\n"
+					   "[worker:job]\ncommand = job\n"
+					   "after = db\n"));
+	strcpy(two, write_file("eq2.conf", "# moved down a line\n"
+					   "[worker:web]\n"
+					   "command = serve --port 1\n"
+					   "env = A=2\n"
+					   "[worker:job]\ncommand = job\n"
+					   "after = db\n"
+					   "[worker:db]\ncommand = db\n"
+					   "grace = 3s\n"));
+
+	CHECK(load(&a, &status, (const char *[]){"-c", one, NULL}) == 0);
+	CHECK(load(&b, &status, (const char *[]){"-c", two, NULL}) == 0);
+	CHECK(worker_equal(find(&a, "web"), find(&a, "web")));
+	/* The same keys at another line, "after" at another index. */
+	CHECK(worker_equal(find(&a, "job"), find(&b, "job")));
+	CHECK(!worker_equal(find(&a, "web"), find(&b, "web"))); /* env */
+	CHECK(!worker_equal(find(&a, "db"), find(&b, "db")));   /* grace */
+	CHECK(!worker_equal(find(&a, "web"), find(&a, "db")));  /* name */
+	config_free(&a);
+	config_free(&b);
+}
+
 int main(void)
 {
 	if (mkdtemp(dir) == NULL)
@@ -192,9 +227,11 @@ int main(void)
 	test_sources_combine();
 	test_errors();
 	test_names();
+	test_worker_equal();
 	for (const char *const *name =
 		     (const char *const[]){"a.conf", "p.conf", "Procfile",
-					   "bad.conf", NULL};
+					   "bad.conf", "eq1.conf", "eq2.conf",
+					   NULL};
 	     *name != NULL; name++)
 		unlink(write_path(*name));
 	rmdir(dir);

@@ -166,7 +166,8 @@ static bool is_end(enum task_event event)
 static bool is_up(enum task_state state)
 {
 	return state == TASK_STARTING || state == TASK_RUNNING ||
-	       state == TASK_STOPPING || state == TASK_HALTING;
+	       state == TASK_STOPPING || state == TASK_HALTING ||
+	       state == TASK_UNHEALTHY;
 }
 
 /* The rules the table keeps, checked for every cell. */
@@ -181,7 +182,7 @@ static void test_task_rules(void)
 
 			/* Every cell names a state and an action. */
 			CHECK(step.next < TASK_STATE_COUNT);
-			CHECK(step.action <= TACT_KILL);
+			CHECK(step.action <= TACT_SKIP);
 			/* Only a spawn brings a process up from nothing,
 			 * and a spawn always does. */
 			if (!is_up(state) && is_up(step.next))
@@ -251,7 +252,20 @@ static void test_task_cells(void)
 	check_task(TASK_WAITING, TEV_SHUTDOWN, TACT_NONE, TASK_SKIPPED);
 	check_task(TASK_BACKOFF, TEV_SHUTDOWN, TACT_DISARM, TASK_EXITED);
 	check_task(TASK_STARTING, TEV_SHUTDOWN, TACT_DISARM, TASK_STARTING);
-	check_task(TASK_RUNNING, TEV_SHUTDOWN, TACT_NONE, TASK_RUNNING);
+	check_task(TASK_RUNNING, TEV_SHUTDOWN, TACT_DISARM, TASK_RUNNING);
+	/* An unhealthy task is cancelled, and its end is judged. */
+	check_task(TASK_RUNNING, TEV_UNHEALTHY, TACT_UNHEALTHY, TASK_UNHEALTHY);
+	check_task(TASK_STARTING, TEV_UNHEALTHY, TACT_NONE, TASK_STARTING);
+	check_task(TASK_UNHEALTHY, TEV_END_RESTART, TACT_SCHEDULE,
+		   TASK_BACKOFF);
+	check_task(TASK_UNHEALTHY, TEV_END_FAILED, TACT_END, TASK_FAILED);
+	check_task(TASK_UNHEALTHY, TEV_GRACE_EXPIRED, TACT_KILL,
+		   TASK_UNHEALTHY);
+	check_task(TASK_UNHEALTHY, TEV_CANCEL, TACT_NONE, TASK_STOPPING);
+	/* A start condition that cannot be met: logged once. */
+	check_task(TASK_WAITING, TEV_SKIP, TACT_SKIP, TASK_SKIPPED);
+	check_task(TASK_SKIPPED, TEV_SKIP, TACT_NONE, TASK_SKIPPED);
+	check_task(TASK_RUNNING, TEV_SKIP, TACT_NONE, TASK_RUNNING);
 	check_task(TASK_RUNNING, TEV_CANCEL, TACT_CANCEL, TASK_STOPPING);
 	check_task(TASK_STOPPING, TEV_CANCEL, TACT_NONE, TASK_STOPPING);
 	check_task(TASK_STOPPING, TEV_GRACE_EXPIRED, TACT_KILL, TASK_STOPPING);

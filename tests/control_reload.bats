@@ -1,0 +1,161 @@
+#!/usr/bin/env bats
+# SPEC section 9: "aiorunctl reload" reads the config file again: new
+# workers start, removed ones are stopped, changed ones restart, unchanged
+# ones are left alone; a file with an error changes nothing.
+
+load helpers
+
+ctl() {
+	"$AIORUNCTL" -s "$T/ctl.sock" "$@"
+}
+
+worker_has_state() {
+	ctl status "$1" --json | grep -q "\"state\":\"$2\""
+}
+
+pid_of() {
+	ctl status --json "$1" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p'
+}
+
+# The first file: keep and gone sleep, chg says v1.
+write_first() {
+	cat >"$T/aiorun.conf" <<-'CONF'
+	[worker:keep]
+	command = exec sleep 300
+	[worker:gone]
+	command = exec sleep 301
+	[worker:chg]
+	command = echo v1; exec sleep 302
+	CONF
+}
+
+# The second: keep as it was, gone removed, chg changed, newcomer added.
+write_second() {
+	cat >"$T/aiorun.conf" <<-'CONF'
+	# keep moved down a line: not a change
+	[worker:keep]
+	command = exec sleep 300
+	[worker:chg]
+	command = echo v2; exec sleep 302
+	[worker:newcomer]
+	command = echo hello; exec sleep 303
+	CONF
+}
+
+start_first() {
+	write_first
+	start_aiorun --control "$T/ctl.sock" -c "$T/aiorun.conf"
+	wait_for 5 test -S "$T/ctl.sock"
+	for w in keep gone chg; do
+		wait_for 5 worker_has_state "$w" running
+	done
+}
+
+@test "reload starts the added, stops the removed, restarts the changed and leaves the rest" {
+	start_first
+	keep=$(pid_of keep)
+	gone=$(pid_of gone)
+	chg=$(pid_of chg)
+	write_second
+	run ctl reload
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	[ "${lines[0]}" = "gone removed: stopping" ]
+	[ "${lines[1]}" = "chg changed: restarting" ]
+	[ "${lines[2]}" = "newcomer added: starting" ]
+	wait_for 5 gone "$gone"
+	wait_for 5 worker_has_state chg running
+	wait_for 5 worker_has_state newcomer running
+	# Unchanged: the same process.
+	[ "$(pid_of keep)" = "$keep" ]
+	[ "$(pid_of chg)" != "$chg" ]
+	gone "$chg"
+	# Removed: forgotten.
+	run ctl status gone
+	[ "$status" -eq 1 ]
+	[ "$output" = "aiorunctl: gone: no such worker" ]
+	run ctl status
+	[ "${#lines[@]}" -eq 4 ]
+	wait_for 5 grep -q 'chg *| v2$' "$OUT"
+	wait_for 5 grep -q 'newcomer | hello$' "$OUT"
+	log_has "Control: reload (uid $(id -u))"
+	log_has "Reload: chg changed: restarting"
+	log_has "Reload: gone removed: stopping"
+	log_has "Reload: newcomer added: starting"
+	kill -TERM "$AIORUN_PID"
+	finish_aiorun
+	[ "$status" -eq 0 ]
+	log_has "Task keep ended by SIGTERM"
+}
+
+@test "reload with an error in the file changes nothing and prints FILE:LINE" {
+	start_first
+	keep=$(pid_of keep)
+	gone=$(pid_of gone)
+	printf '[worker:keep]\ncommand = sleep 1\n[worker:broken\n' >"$T/aiorun.conf"
+	run ctl reload
+	[ "$status" -eq 1 ]
+	[ "$output" = "aiorunctl: $T/aiorun.conf:3: syntax error" ]
+	log_has "Reload: nothing changed"
+	run ctl status
+	[ "${#lines[@]}" -eq 4 ]
+	[ "$(pid_of keep)" = "$keep" ]
+	[ "$(pid_of gone)" = "$gone" ]
+	kill -TERM "$AIORUN_PID"
+	finish_aiorun
+	[ "$status" -eq 0 ]
+}
+
+@test "reload with nothing changed says so and touches nothing" {
+	start_first
+	keep=$(pid_of keep)
+	run ctl reload
+	[ "$status" -eq 0 ]
+	[ "$output" = "nothing changed" ]
+	[ "$(pid_of keep)" = "$keep" ]
+	kill -TERM "$AIORUN_PID"
+	finish_aiorun
+	[ "$status" -eq 0 ]
+}
+
+@test "reload during the shutdown is refused" {
+	cat >"$T/aiorun.conf" <<-'CONF'
+	[worker:stubborn]
+	command = trap '' TERM; echo up; while :; do sleep 0.1; done
+	CONF
+	start_aiorun --control "$T/ctl.sock" --grace 60s -c "$T/aiorun.conf"
+	wait_for 5 test -S "$T/ctl.sock"
+	wait_for 5 grep -q 'up$' "$OUT"
+	kill -TERM "$AIORUN_PID"
+	wait_for 5 log_has "Running pending tasks till complete"
+	printf '[worker:other]\ncommand = sleep 1\n' >>"$T/aiorun.conf"
+	run ctl reload
+	[ "$status" -eq 1 ]
+	[ "$output" = "aiorunctl: not reloaded: aiorun is shutting down" ]
+	log_lacks "Reload: other"
+	kill_from_another TERM "$AIORUN_PID"
+	finish_aiorun
+	[ "$status" -eq 143 ] || [ "$status" -eq 137 ] || [ "$status" -eq 0 ]
+}
+
+@test "twenty reloads between two files leave the unchanged worker alone" {
+	start_first
+	keep=$(pid_of keep)
+	for i in $(seq 1 10); do
+		write_second
+		run ctl reload
+		[ "$status" -eq 0 ]
+		wait_for 5 worker_has_state newcomer running
+		write_first
+		run ctl reload
+		[ "$status" -eq 0 ]
+		wait_for 5 worker_has_state gone running
+	done
+	[ "$(pid_of keep)" = "$keep" ]
+	wait_for 5 worker_has_state chg running
+	kill -TERM "$AIORUN_PID"
+	finish_aiorun
+	[ "$status" -eq 0 ]
+	log_lacks "ERROR: AddressSanitizer"
+	log_lacks "ERROR: LeakSanitizer"
+}
