@@ -26,8 +26,8 @@
 /* What one pool job carries: many writes, to keep the jobs few. */
 #define BATCH_MAX (256 * 1024)
 #define BATCH_WRITES 96
-/* Smaller batches, for small reads, stay under malloc's mmap threshold. */
-#define SMALL_BATCH_MAX (64 * 1024)
+/* The batch for a small read (a terminal's few KiB). */
+#define SMALL_BATCH (16 * 1024)
 /* What one read takes from a pipe, and the size asked of each pipe. */
 #define READ_SIZE (256 * 1024)
 #define PIPE_SIZE (1024 * 1024)
@@ -36,6 +36,7 @@
 #define IN_FLIGHT_LOW (256 * 1024)
 /* Written batches kept for reuse: what is in flight at the most. */
 #define SPARE_BATCHES (IN_FLIGHT_HIGH / BATCH_MAX + 4)
+#define SPARE_SMALL (IN_FLIGHT_HIGH / SMALL_BATCH + 4)
 
 /* Whole lines for one of aiorun's descriptors, cut into writes of at most
  * WRITE_MAX bytes (a longer line is a write of its own). */
@@ -113,8 +114,9 @@ struct output {
 	time_t stamp_second;
 	struct json_clock clock;
 	char read_time[JSON_TIME_LEN]; /* when the lines being cut were read */
-	struct batch *spare[SPARE_BATCHES]; /* written, kept for reuse */
-	int spare_count;
+	/* Written batches of the two usual sizes, kept for reuse. */
+	struct batch *spare[SPARE_BATCHES], *spare_small[SPARE_SMALL];
+	int spare_count, spare_small_count;
 };
 
 static const char *const colours[] = {
@@ -368,15 +370,17 @@ static void write_batch(struct pool_job *job)
 
 static void set_reading(struct output *out, bool on);
 
-/* A written batch of the usual size is kept for the next one: a fresh
- * 64 KiB from malloc costs page faults each time. */
+/* A written batch of one of the two usual sizes is kept for the next
+ * one: a fresh one from malloc costs page faults each time (and, under
+ * ASan, a place in its quarantine). */
 static void recycle(struct output *out, struct batch *b)
 {
-	if (b->cap != BATCH_MAX || out->spare_count == SPARE_BATCHES) {
+	if (b->cap == BATCH_MAX && out->spare_count < SPARE_BATCHES)
+		out->spare[out->spare_count++] = b;
+	else if (b->cap == SMALL_BATCH && out->spare_small_count < SPARE_SMALL)
+		out->spare_small[out->spare_small_count++] = b;
+	else
 		free(b);
-		return;
-	}
-	out->spare[out->spare_count++] = b;
 }
 
 static void batch_done(struct pool_job *job)
@@ -436,6 +440,8 @@ static char *reserve_slow(struct output *out, struct sink *sink, size_t len)
 
 		if (cap == BATCH_MAX && out->spare_count > 0)
 			b = out->spare[--out->spare_count];
+		else if (cap == SMALL_BATCH && out->spare_small_count > 0)
+			b = out->spare_small[--out->spare_small_count];
 		else if ((b = malloc(sizeof(*b) + cap)) == NULL)
 			return NULL;
 		b->out = out;
@@ -603,9 +609,9 @@ static ssize_t read_some(struct stream *s)
 		 * hold far more memory than the bytes in flight. Back-pressure
 		 * counts the batches whole. Past 64 KiB the full size, which
 		 * is kept for reuse (malloc maps larger blocks afresh). */
-		s->out->batch_size = 2 * (size_t)n + 4096;
-		if (s->out->batch_size > SMALL_BATCH_MAX)
-			s->out->batch_size = BATCH_MAX;
+		s->out->batch_size = 2 * (size_t)n + 4096 <= SMALL_BATCH
+					     ? SMALL_BATCH
+					     : BATCH_MAX;
 		/* The lines of one read arrived together: one clock reading. */
 		if (s->out->options.json)
 			json_time(&s->out->clock, s->out->read_time);
@@ -824,6 +830,8 @@ void output_destroy(struct output *out)
 		free(out->std[fd].open);
 	while (out->spare_count > 0)
 		free(out->spare[--out->spare_count]);
+	while (out->spare_small_count > 0)
+		free(out->spare_small[--out->spare_small_count]);
 	for (size_t i = 0; i < out->log_count; i++) {
 		free(out->logs[i].sink->open);
 		logfile_destroy(out->logs[i].sink->log);
