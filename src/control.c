@@ -404,6 +404,37 @@ static int listen_at(struct control *ctl, bool must_own)
 	return 0;
 }
 
+static void start_accepting(struct control *ctl)
+{
+	ev_io_init(&ctl->accept_io, accept_cb, ctl->fd, EV_READ);
+	ctl->accept_io.data = ctl;
+	ev_io_start(ctl->loop, &ctl->accept_io);
+	/* The socket alone does not keep the loop running. */
+	ev_unref(ctl->loop);
+}
+
+static void listen_later(struct ev_loop *loop, struct ev_idle *w, int revents)
+{
+	struct control *ctl = w->data;
+
+	(void)revents;
+	ev_ref(loop);
+	ev_idle_stop(loop, w);
+	if (!supervisor_running(ctl->sup))
+		return;
+	if (listen_at(ctl, getenv("XDG_RUNTIME_DIR") == NULL &&
+				   geteuid() != 0) == -1) {
+		if (errno == EADDRINUSE)
+			log_warnx("%s: another aiorun answers there: running "
+				  "without control",
+				  ctl->path);
+		else
+			log_warn("%s: running without control", ctl->path);
+		return;
+	}
+	start_accepting(ctl);
+}
+
 int control_create(struct control **out, struct ev_loop *loop,
 		   const struct settings *settings, struct supervisor *sup,
 		   struct output *output)
@@ -427,28 +458,30 @@ int control_create(struct control **out, struct ev_loop *loop,
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (asked != NULL)
+	if (asked != NULL) {
 		strlcpy(ctl->path, asked, sizeof(ctl->path));
-	if ((asked == NULL &&
-	     ctl_default_path(ctl->path, sizeof(ctl->path), geteuid()) == -1) ||
-	    listen_at(ctl, asked == NULL && getenv("XDG_RUNTIME_DIR") == NULL &&
-				   geteuid() != 0) == -1) {
-		int error = errno;
+		if (listen_at(ctl, false) == -1) {
+			int error = errno;
 
-		if (asked != NULL) {
 			free(ctl);
 			errno = error;
 			return -1;
 		}
-		if (error == EADDRINUSE)
-			log_warnx("%s: another aiorun answers there: running "
-				  "without control",
-				  ctl->path);
-		else
-			log_warnx("%s: %s: running without control", ctl->path,
-				  strerror(error));
+		start_accepting(ctl);
+	} else if (ctl_default_path(ctl->path, sizeof(ctl->path), geteuid()) ==
+		   -1) {
+		log_warn("no default control socket: running without control");
 		free(ctl);
 		return 0;
+	} else {
+		/* The default socket waits for the loop's first idle moment:
+		 * a run that is over by then (aiorun -- /bin/true) spares its
+		 * cost, and a failure is only a warning anyway. */
+		ev_idle_init(&ctl->later, listen_later);
+		ctl->later.data = ctl;
+		ev_set_priority(&ctl->later, EV_MINPRI);
+		ev_idle_start(loop, &ctl->later);
+		ev_unref(loop);
 	}
 	supervisor_tasks(sup, &count);
 	ctl->ring_count = count;
@@ -456,11 +489,6 @@ int control_create(struct control **out, struct ev_loop *loop,
 		control_destroy(ctl);
 		return -1;
 	}
-	ev_io_init(&ctl->accept_io, accept_cb, ctl->fd, EV_READ);
-	ctl->accept_io.data = ctl;
-	ev_io_start(loop, &ctl->accept_io);
-	/* The socket alone does not keep the loop running. */
-	ev_unref(loop);
 	ev_prepare_init(&ctl->check, commands_check_cb);
 	ctl->check.data = ctl;
 	supervisor_watch_tasks(sup, commands_task_changed, ctl);
@@ -491,6 +519,10 @@ void control_destroy(struct control *ctl)
 		return;
 	while (ctl->clients != NULL)
 		client_close(ctl->clients);
+	if (ev_is_active(&ctl->later)) {
+		ev_ref(ctl->loop);
+		ev_idle_stop(ctl->loop, &ctl->later);
+	}
 	if (ev_is_active(&ctl->accept_io)) {
 		ev_ref(ctl->loop);
 		ev_io_stop(ctl->loop, &ctl->accept_io);

@@ -62,6 +62,7 @@ struct control {
 	dev_t dev;
 	ino_t ino;
 	struct ev_io accept_io;
+	struct ev_idle later;    /* the default socket, once the loop is idle */
 	struct ev_prepare check; /* after tasks changed: the pending ones */
 	struct client *clients;
 	int client_count;
