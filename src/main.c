@@ -97,11 +97,18 @@ static void never_cb(struct ev_loop *loop, struct ev_periodic *w, int revents)
  * 2033 and every 31 years after. */
 static struct ev_loop *open_loop(const struct settings *s)
 {
+	static const unsigned int flags[] = {
+		[BACKEND_AUTO] = 0,
+		[BACKEND_SELECT] = EVBACKEND_SELECT,
+		[BACKEND_POLL] = EVBACKEND_POLL,
+		[BACKEND_EPOLL] = EVBACKEND_EPOLL,
+		[BACKEND_IO_URING] = EVBACKEND_IOURING,
+	};
 	static struct ev_periodic clock_watch;
 	struct ev_loop *loop;
 
 	ev_set_syserr_cb(loop_syserr);
-	if ((loop = ev_default_loop(EVFLAG_NOENV | s->backend)) == NULL)
+	if ((loop = ev_default_loop(EVFLAG_NOENV | flags[s->backend])) == NULL)
 		return NULL;
 	ev_periodic_init(&clock_watch, never_cb, 0, 1e9, NULL);
 	ev_periodic_start(loop, &clock_watch);

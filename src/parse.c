@@ -1,7 +1,6 @@
 #include "parse.h"
 
 #include <ctype.h>
-#include <ev.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -191,22 +190,17 @@ int parse_bool(const char *text, bool *value)
 	return -1;
 }
 
-int parse_backend(const char *text, unsigned int *flags)
+int parse_backend(const char *text, enum backend *backend)
 {
-	static const struct {
-		const char *name;
-		unsigned int flags;
-	} backends[] = {
-		{"auto", 0},
-		{"select", EVBACKEND_SELECT},
-		{"poll", EVBACKEND_POLL},
-		{"epoll", EVBACKEND_EPOLL},
-		{"io_uring", EVBACKEND_IOURING},
+	static const char *const names[] = {
+		[BACKEND_AUTO] = "auto",         [BACKEND_SELECT] = "select",
+		[BACKEND_POLL] = "poll",         [BACKEND_EPOLL] = "epoll",
+		[BACKEND_IO_URING] = "io_uring",
 	};
 
-	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
-		if (strcmp(text, backends[i].name) == 0) {
-			*flags = backends[i].flags;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(text, names[i]) == 0) {
+			*backend = (enum backend)i;
 			return 0;
 		}
 	}

@@ -53,9 +53,18 @@ int parse_exit_mapping(const char *text, int *from, int *to);
 /* yes/no/true/false/on/off/1/0, any case. Returns 0 or -1. */
 int parse_bool(const char *text, bool *value);
 
-/* auto, select, poll, epoll, io_uring. Stores libev's EVBACKEND_ flags
- * (0 for auto). Returns 0 or -1. */
-int parse_backend(const char *text, unsigned int *flags);
+/* The event-loop backends, by name: the runtime maps them to libev's
+ * flags, so that the configuration needs no ev.h. */
+enum backend {
+	BACKEND_AUTO,
+	BACKEND_SELECT,
+	BACKEND_POLL,
+	BACKEND_EPOLL,
+	BACKEND_IO_URING,
+};
+
+/* auto, select, poll, epoll, io_uring. Returns 0 or -1. */
+int parse_backend(const char *text, enum backend *backend);
 
 /* A worker's status from a wait(2) status: the exit code, or 128+N when
  * signal N killed it. -1 for a status that is not an end (stopped,

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "log.h"
+#include "parse.h"
 #include "worker.h"
 
 /* aiorun's own exit statuses (sysexits.h values, as SPEC section 4). */
@@ -57,7 +58,7 @@ struct settings {
 	bool no_subreaper;
 	int executor_workers; /* threads of the helper pool */
 	struct output_options output;
-	unsigned int backend; /* libev EVBACKEND_ flags; 0: libev's choice */
+	enum backend backend; /* auto: libev's choice */
 	const char *pidfile;  /* or NULL */
 	const char *control;  /* the control socket; NULL: the default */
 	const char *config_file;

@@ -137,7 +137,7 @@ static void test_bools_and_backends(void)
 {
 	const char *truths[] = {"yes", "YES", "true", "on", "1"};
 	const char *lies[] = {"no", "false", "Off", "0"};
-	unsigned int flags;
+	enum backend backend;
 	bool value;
 
 	for (size_t i = 0; i < sizeof(truths) / sizeof(truths[0]); i++)
@@ -147,14 +147,15 @@ static void test_bools_and_backends(void)
 	CHECK(parse_bool("maybe", &value) == -1);
 	CHECK(parse_bool("", &value) == -1);
 
-	CHECK(parse_backend("auto", &flags) == 0 && flags == 0);
-	CHECK(parse_backend("epoll", &flags) == 0 && flags == EVBACKEND_EPOLL);
-	CHECK(parse_backend("poll", &flags) == 0 && flags == EVBACKEND_POLL);
-	CHECK(parse_backend("select", &flags) == 0 &&
-	      flags == EVBACKEND_SELECT);
-	CHECK(parse_backend("io_uring", &flags) == 0 &&
-	      flags == EVBACKEND_IOURING);
-	CHECK(parse_backend("kqueue", &flags) == -1);
+	CHECK(parse_backend("auto", &backend) == 0 && backend == BACKEND_AUTO);
+	CHECK(parse_backend("epoll", &backend) == 0 &&
+	      backend == BACKEND_EPOLL);
+	CHECK(parse_backend("poll", &backend) == 0 && backend == BACKEND_POLL);
+	CHECK(parse_backend("select", &backend) == 0 &&
+	      backend == BACKEND_SELECT);
+	CHECK(parse_backend("io_uring", &backend) == 0 &&
+	      backend == BACKEND_IO_URING);
+	CHECK(parse_backend("kqueue", &backend) == -1);
 }
 
 /* Builds wait statuses the way the kernel encodes them. */
