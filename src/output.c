@@ -26,8 +26,11 @@
 /* What one pool job carries: many writes, to keep the jobs few. */
 #define BATCH_MAX (256 * 1024)
 #define BATCH_WRITES 96
-/* The batch for a small read (a terminal's few KiB). */
-#define SMALL_BATCH (16 * 1024)
+/* A batch is one of these sizes, the smallest that holds about what the
+ * last read asks (a terminal gives a few KiB a read): memory held stays
+ * near the bytes in flight, and a written batch is kept for reuse. */
+static const size_t batch_sizes[] = {16 * 1024, 64 * 1024, BATCH_MAX};
+#define BATCH_SIZES 3
 /* What one read takes from a pipe, and the size asked of each pipe. */
 #define READ_SIZE (256 * 1024)
 #define PIPE_SIZE (1024 * 1024)
@@ -35,8 +38,7 @@
 #define IN_FLIGHT_HIGH (1024 * 1024)
 #define IN_FLIGHT_LOW (256 * 1024)
 /* Written batches kept for reuse: what is in flight at the most. */
-#define SPARE_BATCHES (IN_FLIGHT_HIGH / BATCH_MAX + 4)
-#define SPARE_SMALL (IN_FLIGHT_HIGH / SMALL_BATCH + 4)
+#define SPARE_BATCHES 16
 
 /* Whole lines for one of aiorun's descriptors, cut into writes of at most
  * WRITE_MAX bytes (a longer line is a write of its own). */
@@ -100,7 +102,7 @@ struct output {
 	struct log_entry *logs; /* the log files opened, kept to the end */
 	size_t log_count, log_cap;
 	struct stream *streams;
-	size_t in_flight;  /* bytes of the batches queued, whole */
+	size_t in_flight;  /* bytes queued in batches, not yet written */
 	size_t batch_size; /* of the next batch: as the last read asks */
 	bool paused;
 	atomic_bool abandoned; /* the rest of the output is given up */
@@ -115,8 +117,8 @@ struct output {
 	struct json_clock clock;
 	char read_time[JSON_TIME_LEN]; /* when the lines being cut were read */
 	/* Written batches of the two usual sizes, kept for reuse. */
-	struct batch *spare[SPARE_BATCHES], *spare_small[SPARE_SMALL];
-	int spare_count, spare_small_count;
+	struct batch *spare[BATCH_SIZES][SPARE_BATCHES];
+	int spare_count[BATCH_SIZES];
 };
 
 static const char *const colours[] = {
@@ -375,12 +377,23 @@ static void set_reading(struct output *out, bool on);
  * ASan, a place in its quarantine). */
 static void recycle(struct output *out, struct batch *b)
 {
-	if (b->cap == BATCH_MAX && out->spare_count < SPARE_BATCHES)
-		out->spare[out->spare_count++] = b;
-	else if (b->cap == SMALL_BATCH && out->spare_small_count < SPARE_SMALL)
-		out->spare_small[out->spare_small_count++] = b;
-	else
-		free(b);
+	for (int i = 0; i < BATCH_SIZES; i++) {
+		if (b->cap != batch_sizes[i] ||
+		    out->spare_count[i] == SPARE_BATCHES)
+			continue;
+		out->spare[i][out->spare_count[i]++] = b;
+		return;
+	}
+	free(b);
+}
+
+/* A batch of CAP bytes, kept or new. */
+static struct batch *new_batch(struct output *out, size_t cap)
+{
+	for (int i = 0; i < BATCH_SIZES; i++)
+		if (cap == batch_sizes[i] && out->spare_count[i] > 0)
+			return out->spare[i][--out->spare_count[i]];
+	return malloc(sizeof(struct batch) + cap);
 }
 
 static void batch_done(struct pool_job *job)
@@ -388,7 +401,7 @@ static void batch_done(struct pool_job *job)
 	struct batch *b = (struct batch *)job;
 	struct output *out = b->out;
 
-	out->in_flight -= b->cap;
+	out->in_flight -= b->len;
 	recycle(out, b);
 	if (out->paused && out->in_flight < IN_FLIGHT_LOW)
 		set_reading(out, true);
@@ -411,7 +424,7 @@ static void submit(struct output *out, struct sink *sink)
 	b->job.run = write_batch;
 	b->job.done = batch_done;
 	b->job.lane = sink->lane;
-	out->in_flight += b->cap;
+	out->in_flight += b->len;
 	if (pool_submit(out->pool, &b->job) == -1) {
 		/* No thread: write it here rather than lose it. */
 		write_batch(&b->job);
@@ -438,11 +451,7 @@ static char *reserve_slow(struct output *out, struct sink *sink, size_t len)
 	if (b == NULL) {
 		size_t cap = len > out->batch_size ? len : out->batch_size;
 
-		if (cap == BATCH_MAX && out->spare_count > 0)
-			b = out->spare[--out->spare_count];
-		else if (cap == SMALL_BATCH && out->spare_small_count > 0)
-			b = out->spare_small[--out->spare_small_count];
-		else if ((b = malloc(sizeof(*b) + cap)) == NULL)
+		if ((b = new_batch(out, cap)) == NULL)
 			return NULL;
 		b->out = out;
 		b->sink = sink;
@@ -604,14 +613,15 @@ static ssize_t read_some(struct stream *s)
 		size_t pos = 0, len;
 		const char *text;
 
-		/* Batches as large as this read's lines need: a terminal
+		/* Batches about as large as this read's lines: a terminal
 		 * gives a few KiB a read, and a 256 KiB batch for each would
-		 * hold far more memory than the bytes in flight. Back-pressure
-		 * counts the batches whole. Past 64 KiB the full size, which
-		 * is kept for reuse (malloc maps larger blocks afresh). */
-		s->out->batch_size = 2 * (size_t)n + 4096 <= SMALL_BATCH
-					     ? SMALL_BATCH
-					     : BATCH_MAX;
+		 * hold far more memory than the bytes in flight that
+		 * back-pressure counts. */
+		for (int i = 0; i < BATCH_SIZES; i++) {
+			s->out->batch_size = batch_sizes[i];
+			if (2 * (size_t)n + 4096 <= batch_sizes[i])
+				break;
+		}
 		/* The lines of one read arrived together: one clock reading. */
 		if (s->out->options.json)
 			json_time(&s->out->clock, s->out->read_time);
@@ -828,10 +838,9 @@ void output_destroy(struct output *out)
 		close_stream(out->streams);
 	for (int fd = 1; fd <= 2; fd++)
 		free(out->std[fd].open);
-	while (out->spare_count > 0)
-		free(out->spare[--out->spare_count]);
-	while (out->spare_small_count > 0)
-		free(out->spare_small[--out->spare_small_count]);
+	for (int i = 0; i < BATCH_SIZES; i++)
+		while (out->spare_count[i] > 0)
+			free(out->spare[i][--out->spare_count[i]]);
 	for (size_t i = 0; i < out->log_count; i++) {
 		free(out->logs[i].sink->open);
 		logfile_destroy(out->logs[i].sink->log);

@@ -74,8 +74,7 @@ void output_drain(struct output *out);
  * Thread-safe. */
 void output_abandon(struct output *out);
 
-/* Bytes queued to the pool and not yet written (the batches that hold
- * them, counted whole). */
+/* Bytes queued to the pool and not yet written. */
 size_t output_in_flight(const struct output *out);
 
 void output_destroy(struct output *out);
