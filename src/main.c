@@ -94,7 +94,21 @@ static void never_cb(struct ev_loop *loop, struct ev_periodic *w, int revents)
  * of the wall clock. With one, it watches the clock through a timerfd
  * instead, and its longest sleep becomes about 17 days: an idle aiorun
  * makes no system call. This periodic, which does nothing, is due in
- * 2033 and every 31 years after. */
+ * 2033 and every 31 years after. It starts at the loop's first idle
+ * moment: a run over by then (aiorun -- /bin/true) never sleeps at all,
+ * and spares the timerfd's system calls. */
+static struct ev_periodic clock_watch;
+
+static void first_idle_cb(struct ev_loop *loop, struct ev_idle *w, int revents)
+{
+	(void)revents;
+	ev_ref(loop);
+	ev_idle_stop(loop, w);
+	ev_periodic_init(&clock_watch, never_cb, 0, 1e9, NULL);
+	ev_periodic_start(loop, &clock_watch);
+	ev_unref(loop);
+}
+
 static struct ev_loop *open_loop(const struct settings *s)
 {
 	static const unsigned int flags[] = {
@@ -104,14 +118,15 @@ static struct ev_loop *open_loop(const struct settings *s)
 		[BACKEND_EPOLL] = EVBACKEND_EPOLL,
 		[BACKEND_IO_URING] = EVBACKEND_IOURING,
 	};
-	static struct ev_periodic clock_watch;
+	static struct ev_idle first_idle;
 	struct ev_loop *loop;
 
 	ev_set_syserr_cb(loop_syserr);
 	if ((loop = ev_default_loop(EVFLAG_NOENV | flags[s->backend])) == NULL)
 		return NULL;
-	ev_periodic_init(&clock_watch, never_cb, 0, 1e9, NULL);
-	ev_periodic_start(loop, &clock_watch);
+	ev_idle_init(&first_idle, first_idle_cb);
+	ev_set_priority(&first_idle, EV_MINPRI);
+	ev_idle_start(loop, &first_idle);
 	ev_unref(loop);
 	return loop;
 }

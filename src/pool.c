@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 struct pool {
 	struct ev_loop *loop;
@@ -124,23 +125,34 @@ struct pool *pool_create(struct ev_loop *loop, int threads)
 
 	if (pool == NULL)
 		return NULL;
-	pool->threads = calloc(threads > 0 ? (size_t)threads : 1,
-			       sizeof(*pool->threads));
-	if (pool->threads == NULL) {
-		free(pool);
-		return NULL;
-	}
 	pool->loop = loop;
-	pool->max_threads = threads > 0 ? threads : 1;
+	pool->max_threads = threads;
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->work, NULL);
 	pthread_cond_init(&pool->finished, NULL);
 	ev_async_init(&pool->wakeup, wakeup_cb);
 	pool->wakeup.data = pool;
-	ev_async_start(loop, &pool->wakeup);
-	/* Waiting completions must not keep ev_run going on their own. */
-	ev_unref(loop);
 	return pool;
+}
+
+/* What the first job needs: the thread table and the completions'
+ * watcher. Left until then, a run that never uses the pool (a lone
+ * PROGRAM) spares their system calls. Returns 0 or -1 with errno set. */
+static int first_use(struct pool *pool)
+{
+	if (pool->max_threads <= 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		pool->max_threads = cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus;
+	}
+	pool->threads =
+		calloc((size_t)pool->max_threads, sizeof(*pool->threads));
+	if (pool->threads == NULL)
+		return -1;
+	ev_async_start(pool->loop, &pool->wakeup);
+	/* Waiting completions must not keep ev_run going on their own. */
+	ev_unref(pool->loop);
+	return 0;
 }
 
 /* With the lock held: one more thread, unless an idle one can take the
@@ -150,6 +162,8 @@ static int grow(struct pool *pool)
 	sigset_t all, saved;
 	int error;
 
+	if (pool->threads == NULL && first_use(pool) == -1)
+		return -1;
 	if (pool->idle_threads > 0 || pool->thread_count == pool->max_threads)
 		return 0;
 	/* The thread inherits this mask: every signal blocked. */
@@ -215,8 +229,10 @@ void pool_destroy(struct pool *pool)
 	pthread_mutex_unlock(&pool->lock);
 	for (int i = 0; i < pool->thread_count; i++)
 		pthread_join(pool->threads[i], NULL);
-	ev_ref(pool->loop);
-	ev_async_stop(pool->loop, &pool->wakeup);
+	if (ev_is_active(&pool->wakeup)) {
+		ev_ref(pool->loop);
+		ev_async_stop(pool->loop, &pool->wakeup);
+	}
 	pthread_cond_destroy(&pool->finished);
 	pthread_cond_destroy(&pool->work);
 	pthread_mutex_destroy(&pool->lock);

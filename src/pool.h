@@ -37,8 +37,9 @@ struct pool_lane {
 	struct pool_lane *next_ready;
 };
 
-/* A pool of at most THREADS threads (at least 1) that reports to LOOP.
- * No thread starts before the first job. Returns NULL with errno set. */
+/* A pool of at most THREADS threads that reports to LOOP; THREADS 0 is
+ * the online CPUs, at most 16. No thread starts, and nothing is asked of
+ * the system, before the first job. Returns NULL with errno set. */
 struct pool *pool_create(struct ev_loop *loop, int threads);
 
 /* Queues JOB on JOB->lane. Never blocks on the work itself. Returns 0, or

@@ -8,13 +8,8 @@
 
 void settings_init(struct settings *s)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
 	*s = (struct settings){
 		.grace = 10,
-		.executor_workers = cpus < 1    ? 1
-				    : cpus > 16 ? 16
-						: (int)cpus,
 		.stop_on = STOP_ON_FAILURE,
 		.port_base = 5000,
 		.log_level = LOG_LEVEL_INFO,

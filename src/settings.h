@@ -56,7 +56,8 @@ struct settings {
 	int exit_map[256];       /* exit_map[code] is what code becomes */
 	int pdeathsig;           /* 0: none */
 	bool no_subreaper;
-	int executor_workers; /* threads of the helper pool */
+	int executor_workers; /* threads of the helper pool; 0: the online
+				 CPUs, at most 16, counted at its first job */
 	struct output_options output;
 	enum backend backend; /* auto: libev's choice */
 	const char *pidfile;  /* or NULL */
