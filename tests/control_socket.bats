@@ -73,10 +73,12 @@ ctl() {
 	run "$AIORUN" --control "$XDG_RUNTIME_DIR/aiorun.sock" -- true
 	[ "$status" -eq 71 ]
 	[ "$output" = "aiorun: --control $XDG_RUNTIME_DIR/aiorun.sock: a running aiorun answers there" ]
-	run "$AIORUN" -- echo ran
+	# The default socket is set up once the loop first idles: PROGRAM
+	# runs long enough for that.
+	run "$AIORUN" -- sh -c 'sleep 1; echo ran'
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "aiorun: $XDG_RUNTIME_DIR/aiorun.sock: another aiorun answers there: running without control" ]
-	[ "${lines[1]}" = "ran" ]
+	[[ "$output" = *"aiorun: $XDG_RUNTIME_DIR/aiorun.sock: another aiorun answers there: running without control"* ]]
+	[[ "$output" = *"ran"* ]]
 	# The first one's socket is still its own, and still answers.
 	run "$AIORUNCTL" status web
 	[ "$status" -eq 0 ]
