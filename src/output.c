@@ -773,8 +773,16 @@ int output_log(const char *line, size_t len, void *data)
 	/* A pool thread's line, or one after the rest was given up, is
 	 * written directly. */
 	if (!pthread_equal(pthread_self(), out->loop_thread) ||
-	    atomic_load(&out->abandoned) ||
-	    (dest = reserve(out, &out->std[2], len)) == NULL)
+	    atomic_load(&out->abandoned))
+		return -1;
+	/* So is one that nothing read before it waits for: the lane has
+	 * written all it was given. Such a line is out when aiorun moves
+	 * on, as a direct write is. */
+	submit(out, &out->std[1]);
+	submit(out, &out->std[2]);
+	if (pool_lane_idle(out->pool, out->std[2].lane))
+		return -1;
+	if ((dest = reserve(out, &out->std[2], len)) == NULL)
 		return -1;
 	memcpy(dest, line, len);
 	submit(out, &out->std[2]);

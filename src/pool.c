@@ -202,6 +202,16 @@ int pool_submit(struct pool *pool, struct pool_job *job)
 	return 0;
 }
 
+bool pool_lane_idle(struct pool *pool, struct pool_lane *lane)
+{
+	bool idle;
+
+	pthread_mutex_lock(&pool->lock);
+	idle = lane->head == NULL && !lane->busy;
+	pthread_mutex_unlock(&pool->lock);
+	return idle;
+}
+
 size_t pool_pending(const struct pool *pool)
 {
 	return pool->pending;

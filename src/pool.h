@@ -47,6 +47,10 @@ struct pool *pool_create(struct ev_loop *loop, int threads);
  * queued). */
 int pool_submit(struct pool *pool, struct pool_job *job);
 
+/* Whether LANE has no job queued or running: whatever was submitted to it
+ * has been carried out. */
+bool pool_lane_idle(struct pool *pool, struct pool_lane *lane);
+
 /* Jobs submitted whose done callback has not run yet. */
 size_t pool_pending(const struct pool *pool);
 
