@@ -19,7 +19,7 @@ static void check_values(const char *text)
 	double seconds;
 	int signo, from, to;
 	bool value;
-	unsigned int flags;
+	enum backend backend;
 
 	if (parse_duration(text, &seconds) == 0) {
 		FUZZ_ASSERT(seconds >= 0 && seconds <= DURATION_MAX);
@@ -40,7 +40,7 @@ static void check_values(const char *text)
 	if (parse_number(text, 0, LLONG_MAX, &number) == 0)
 		FUZZ_ASSERT(text[strspn(text, "0123456789")] == '\0');
 	parse_bool(text, &value);
-	parse_backend(text, &flags);
+	parse_backend(text, &backend);
 }
 
 static void check_settings(const struct settings *s)
@@ -51,7 +51,8 @@ static void check_settings(const struct settings *s)
 	FUZZ_ASSERT(s->stop_signal != SIGKILL && s->stop_signal != SIGSTOP &&
 		    s->stop_signal != SIGCONT);
 	FUZZ_ASSERT(s->pdeathsig >= 0 && s->pdeathsig < NSIG);
-	FUZZ_ASSERT(s->executor_workers >= 1 && s->executor_workers <= 64);
+	/* 0: the online CPUs, counted by the pool at its first job. */
+	FUZZ_ASSERT(s->executor_workers >= 0 && s->executor_workers <= 64);
 	for (int code = 0; code < 256; code++)
 		FUZZ_ASSERT(s->exit_map[code] >= 0 && s->exit_map[code] <= 255);
 	FUZZ_ASSERT(s->worker_count > 0);
