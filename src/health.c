@@ -58,19 +58,8 @@ static void check_done(struct probe *check, bool ok, const char *reason)
  * directory, a process group of its own, no input, its output dropped. */
 static int exec_check(struct task *t)
 {
-	char *argv[] = {"/bin/sh", "-c", (char *)t->def->health_command, NULL};
-	struct spawn_plan plan = {
-		.path = "/bin/sh",
-		.argv = argv,
-		.envp = t->envp,
-		.directory = t->def->directory,
-		.no_input = true,
-		.out_fd = -1,
-		.err_fd = -1,
-		.quiet = true,
-	};
-
-	return probe_exec(&t->health.check, &plan, t->def->health_timeout);
+	return task_probe_command(t, &t->health.check, t->def->health_command,
+				  t->def->health_timeout);
 }
 
 static void check_cb(struct ev_loop *loop, struct ev_timer *timer, int revents)

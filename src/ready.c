@@ -187,21 +187,11 @@ static void attempt_done(struct probe *attempt, bool ok, const char *reason)
  * what it prints on standard output is dropped. */
 static int exec_probe(struct task *t)
 {
-	char *argv[] = {"/bin/sh", "-c", (char *)t->def->ready_command, NULL};
-	struct spawn_plan plan = {
-		.path = "/bin/sh",
-		.argv = argv,
-		.envp = t->envp,
-		.directory = t->def->directory,
-		.no_input = true,
-		.out_fd = -1,
-		.err_fd = -1,
-		.quiet = true,
-	};
 	double limit = t->def->ready_timeout > 0 ? t->def->ready_timeout
 						 : EXEC_ATTEMPT_LIMIT;
 
-	return probe_exec(&t->probe.attempt, &plan, limit);
+	return task_probe_command(t, &t->probe.attempt, t->def->ready_command,
+				  limit);
 }
 
 bool ready_reaped(struct task *t, pid_t pid, int status)

@@ -46,6 +46,24 @@ int task_signal(const struct task *t, int signo)
 	return kill(-t->pgid, signo);
 }
 
+int task_probe_command(struct task *t, struct probe *p, const char *command,
+		       double limit)
+{
+	char *argv[] = {"/bin/sh", "-c", (char *)command, NULL};
+	struct spawn_plan plan = {
+		.path = "/bin/sh",
+		.argv = argv,
+		.envp = t->envp,
+		.directory = t->def->directory,
+		.no_input = true,
+		.out_fd = -1,
+		.err_fd = -1,
+		.quiet = true,
+	};
+
+	return probe_exec(p, &plan, limit);
+}
+
 bool task_alive(const struct task *t)
 {
 	return t->pid > 0 || (t->pgid > 0 && kill(-t->pgid, 0) == 0);

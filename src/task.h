@@ -123,6 +123,13 @@ int task_await(struct task *t);
 /* Counts a start at NOW against T's start limit. */
 void task_record_start(struct task *t, double now);
 
+/* Starts COMMAND, a line of shell, as a probe P of T's (readiness or
+ * health): its worker's environment and directory, a process group of
+ * its own, no input, its output dropped, killed with its group after
+ * LIMIT seconds. Returns what probe_exec returns. */
+int task_probe_command(struct task *t, struct probe *p, const char *command,
+		       double limit);
+
 /* Whether anything of T is left: its process, or others of its group. */
 bool task_alive(const struct task *t);
 
