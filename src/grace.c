@@ -88,13 +88,6 @@ struct pass {
 	int tasks_killed;
 };
 
-static const char *duration_text(double seconds)
-{
-	static char buf[32];
-
-	return format_duration(seconds, buf, sizeof(buf));
-}
-
 /* Kills whatever of the cancelled is past its deadline and has the grace
  * period GRACE, or whatever grace the first one found has when GRACE is
  * negative; names them all in one line. Returns whether it found any. */

@@ -54,6 +54,13 @@ char *format_duration(double seconds, char *buf, size_t size)
 	return buf;
 }
 
+const char *duration_text(double seconds)
+{
+	static char buf[32];
+
+	return format_duration(seconds, buf, sizeof(buf));
+}
+
 int parse_number(const char *text, long long min, long long max,
 		 long long *value)
 {

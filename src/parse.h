@@ -1,6 +1,7 @@
 /* Pure decoding of the values aiorun reads: durations, signals, exit codes,
- * booleans, event-loop backends, and wait(2) statuses. Nothing here logs or
- * touches global state, so all of it is unit-tested directly. */
+ * booleans, event-loop backends, and wait(2) statuses, and their text for
+ * log lines. Nothing here logs or reads global state (two texts come in a
+ * buffer of their own), so all of it is unit-tested directly. */
 #ifndef AIORUN_PARSE_H
 #define AIORUN_PARSE_H
 
@@ -22,6 +23,10 @@ int parse_duration(const char *text, double *seconds);
 /* Writes SECONDS the way parse_duration reads it back: "10s", "500ms",
  * "1.5s". Returns BUF. */
 char *format_duration(double seconds, char *buf, size_t size);
+
+/* format_duration into a buffer of its own, for a log line: valid until
+ * the next call, on the loop's thread. */
+const char *duration_text(double seconds);
 
 /* A whole number from MIN to MAX written in decimal digits alone: no
  * sign, no blank, nothing after (strtonum(3) would take a leading blank

@@ -243,7 +243,7 @@ static void cancel_waiters(struct supervisor *sup)
 {
 	log_warnx("shutdown-waits-for tasks still running after %s "
 		  "(--wait-timeout): cancelling them",
-		  sup_duration_text(sup->settings->wait_timeout));
+		  duration_text(sup->settings->wait_timeout));
 	for (size_t i = 0; i < sup->count; i++) {
 		struct task *t = sup->tasks[i];
 

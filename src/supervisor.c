@@ -29,13 +29,6 @@
 
 static void dispatch(struct supervisor *sup);
 
-const char *sup_duration_text(double seconds)
-{
-	static char buf[32];
-
-	return format_duration(seconds, buf, sizeof(buf));
-}
-
 struct task *sup_task_by_pid(struct supervisor *sup, pid_t pid)
 {
 	for (size_t i = 0; i < sup->count; i++)
@@ -246,7 +239,7 @@ static void hook_timer_cb(struct ev_loop *loop, struct ev_timer *timer,
 	(void)loop;
 	(void)revents;
 	log_warnx("the on-shutdown hook is still running after %s: killing it",
-		  sup_duration_text(sup->settings->grace));
+		  duration_text(sup->settings->grace));
 	if (sup->hook_pid > 0)
 		kill(-sup->hook_pid, SIGKILL);
 	sup_post(sup, (struct input){.event = EVENT_HOOK_DONE});

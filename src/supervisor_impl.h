@@ -65,8 +65,6 @@ struct supervisor {
 /* Queues IN and handles the queue, unless it is being handled already. */
 void sup_post(struct supervisor *sup, struct input in);
 struct task *sup_task_by_pid(struct supervisor *sup, pid_t pid);
-/* "10s", "500ms": for log lines; valid until the next call. */
-const char *sup_duration_text(double seconds);
 
 /* shutdown.c */
 

@@ -25,13 +25,6 @@ struct task_input {
 
 static void task_dispatch(struct task *t, struct task_input in);
 
-static const char *duration_text(double seconds)
-{
-	static char buf[32];
-
-	return format_duration(seconds, buf, sizeof(buf));
-}
-
 double task_grace(const struct task *t)
 {
 	return t->def->grace >= 0 ? t->def->grace : t->ctx->settings->grace;
