@@ -16,7 +16,6 @@
 #include "ctlproto.h"
 #include "log.h"
 #include "parse.h"
-#include "reload.h"
 #include "ring.h"
 #include "task.h"
 

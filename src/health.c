@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "log.h"
-#include "spawn.h"
 #include "task.h"
 
 #define TASK_OF(ptr, member)                                                   \

@@ -11,7 +11,6 @@
 #include "log.h"
 #include "settings.h"
 #include "parse.h"
-#include "spawn.h"
 #include "systemd.h"
 #include "task.h"
 

@@ -13,7 +13,6 @@
 
 #include "log.h"
 #include "order.h"
-#include "output.h"
 
 static bool defined_in(const struct task *t, const struct settings *s)
 {

@@ -14,8 +14,6 @@
 #include "adopted.h"
 #include "children.h"
 #include "fsm.h"
-#include "grace.h"
-#include "hook.h"
 #include "log.h"
 #include "order.h"
 #include "output.h"

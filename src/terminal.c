@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "parse.h"
 #include "task.h"
 
 bool terminal_is_ours(void)
