@@ -425,30 +425,43 @@ static size_t ring_of(struct control *ctl, const char *name)
 	return ctl->ring_count;
 }
 
-/* Each line a worker writes: into its ring, and to its followers. */
-void commands_line_seen(const char *name, const char *text, size_t len,
-			void *data)
+/* LINES (LEN bytes, each line ending in '\n') of the worker NAME, to C. */
+static void send_lines(struct client *c, const char *name, const char *lines,
+		       size_t len)
+{
+	char escaped[6 * 1024];
+	const char *nl;
+
+	for (; len > 0; len -= (size_t)(nl - lines) + 1, lines = nl + 1) {
+		nl = memchr(lines, '\n', len);
+		if (!c->req.json) {
+			client_put(c, '1', lines, (size_t)(nl - lines));
+			continue;
+		}
+		json_escape(lines, (size_t)(nl - lines), escaped,
+			    sizeof(escaped));
+		client_say(c, '1', "{\"name\":\"%s\",\"line\":\"%s\"}", name,
+			   escaped);
+	}
+}
+
+/* The lines a worker writes: into its ring, and to its followers. */
+void commands_lines_seen(const char *name, const char *lines, size_t len,
+			 void *data)
 {
 	struct control *ctl = data;
 	size_t i = ring_of(ctl, name);
-	char escaped[6 * 1024];
 	struct client *next;
 
 	if (i >= ctl->ring_count)
 		return;
-	ring_add(&ctl->rings[i], text, len);
+	ring_add(&ctl->rings[i], lines, len);
 	for (struct client *c = ctl->clients; c != NULL; c = next) {
 		next = c->next;
 		if (c->phase != PHASE_PENDING || c->req.command != CTL_LOGS ||
 		    c->targets[0] != i)
 			continue;
-		if (!c->req.json) {
-			client_put(c, '1', text, len);
-		} else {
-			json_escape(text, len, escaped, sizeof(escaped));
-			client_say(c, '1', "{\"name\":\"%s\",\"line\":\"%s\"}",
-				   name, escaped);
-		}
+		send_lines(c, name, lines, len);
 		client_flush(c);
 	}
 }
@@ -457,8 +470,7 @@ static void do_logs(struct client *c)
 {
 	struct control *ctl = c->ctl;
 	size_t i = c->targets[0], len;
-	const char *text, *nl;
-	char escaped[6 * 1024];
+	const char *text;
 
 	if (ctl->output == NULL) {
 		report(c, NULL, true,
@@ -469,17 +481,7 @@ static void do_logs(struct client *c)
 		return;
 	}
 	ring_tail(&ctl->rings[i], c->req.lines, &text, &len);
-	for (; len > 0; len -= (size_t)(nl - text) + 1, text = nl + 1) {
-		nl = memchr(text, '\n', len);
-		if (!c->req.json) {
-			client_put(c, '1', text, (size_t)(nl - text));
-			continue;
-		}
-		json_escape(text, (size_t)(nl - text), escaped,
-			    sizeof(escaped));
-		client_say(c, '1', "{\"name\":\"%s\",\"line\":\"%s\"}",
-			   c->req.names[0], escaped);
-	}
+	send_lines(c, c->req.names[0], text, len);
 	if (!c->req.follow) {
 		client_end(c, CTL_OK);
 		return;

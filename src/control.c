@@ -492,7 +492,7 @@ int control_create(struct control **out, struct ev_loop *loop,
 	ctl->check.data = ctl;
 	supervisor_watch_tasks(sup, commands_task_changed, ctl);
 	if (output != NULL)
-		output_on_line(output, commands_line_seen, ctl);
+		output_on_lines(output, commands_lines_seen, ctl);
 	*out = ctl;
 	return 0;
 }
@@ -529,7 +529,7 @@ void control_destroy(struct control *ctl)
 	ev_prepare_stop(ctl->loop, &ctl->check);
 	supervisor_watch_tasks(ctl->sup, NULL, NULL);
 	if (ctl->output != NULL)
-		output_on_line(ctl->output, NULL, NULL);
+		output_on_lines(ctl->output, NULL, NULL);
 	/* Only the socket aiorun made: another may have replaced it. */
 	if (ctl->fd >= 0) {
 		if (lstat(ctl->path, &st) == 0 && S_ISSOCK(st.st_mode) &&

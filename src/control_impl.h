@@ -68,7 +68,7 @@ struct control {
 	int client_count;
 	struct ring *rings; /* one per task, the recent lines */
 	size_t ring_count;
-	size_t last_ring; /* the one commands_line_seen found last */
+	size_t last_ring; /* the one commands_lines_seen found last */
 	int argc;         /* aiorun's command line, for "reload" */
 	char **argv;
 };
@@ -95,8 +95,8 @@ void commands_wait_expired(struct client *c);
 /* After tasks changed: the pending clients are looked at. */
 void commands_check_cb(struct ev_loop *loop, struct ev_prepare *w, int revents);
 void commands_task_changed(struct task *t, void *data);
-/* A worker's line, kept for "logs". */
-void commands_line_seen(const char *name, const char *text, size_t len,
-			void *data);
+/* A worker's lines, kept for "logs" (an output_lines_fn). */
+void commands_lines_seen(const char *name, const char *lines, size_t len,
+			 void *data);
 
 #endif

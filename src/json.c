@@ -70,6 +70,11 @@ static size_t plain_prefix(const unsigned char *p, size_t len)
 	return i;
 }
 
+size_t json_plain_len(const char *text, size_t len)
+{
+	return plain_prefix((const unsigned char *)text, len);
+}
+
 /* The length of the valid UTF-8 sequence at P (at most END - P bytes
  * long), or 0 when P starts none: overlong forms, surrogates and code
  * points past U+10FFFF are invalid (RFC 3629). */

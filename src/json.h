@@ -15,6 +15,10 @@
 #include <stddef.h>
 #include <time.h>
 
+/* How many of the LEN bytes at the start of TEXT need no escape: a
+ * newline, for one, ends the count. */
+size_t json_plain_len(const char *text, size_t len);
+
 /* The length of LEN bytes of TEXT once escaped, quotes not included. */
 size_t json_escaped_len(const char *text, size_t len);
 

@@ -71,9 +71,12 @@ struct stream {
 	char *name;       /* its worker's: a reload may free the definition */
 	int dest;         /* 1 or 2 */
 	bool tty;         /* the master of the worker's terminal */
+	bool plain;       /* no JSON, no time stamps, no log file */
 	struct sink *log; /* the worker's log file, or NULL */
-	char *prefix;     /* "name   | ", coloured, or empty; in JSON
-			     "\",\"worker\":\"name\",...\"line\":\"" */
+	char *prefix;     /* "name   | ", coloured, or empty; in JSON all
+			     before the line, {"time":"...","worker":"name",
+			     "stream":"stdout","line":" with the time of the
+			     last read */
 	size_t prefix_len;
 	struct ev_io watcher;
 	struct line_buffer pending; /* read, not yet cut into lines */
@@ -110,12 +113,11 @@ struct output {
 	bool closed_told;      /* output_closed has been called */
 	void (*closed)(int fd, void *data);
 	void *closed_data;
-	output_line_fn *line_tap; /* sees each line first, or NULL */
-	void *line_tap_data;
+	output_lines_fn *tap; /* sees the lines as they are cut, or NULL */
+	void *tap_data;
 	char stamp[32];
 	time_t stamp_second;
 	struct json_clock clock;
-	char read_time[JSON_TIME_LEN]; /* when the lines being cut were read */
 	/* Written batches of the two usual sizes, kept for reuse. */
 	struct batch *spare[BATCH_SIZES][SPARE_BATCHES];
 	int spare_count[BATCH_SIZES];
@@ -503,31 +505,26 @@ static size_t timestamp(struct output *out, char *buf, size_t size)
 				now.tv_nsec / 1000000);
 }
 
+/* In JSON, where the prefix has its time, and what ends a line. */
+#define JSON_TIME_AT (sizeof("{\"time\":\"") - 1)
+#define JSON_TAIL "\"}\n"
+#define JSON_TAIL_LEN (sizeof(JSON_TAIL) - 1)
+
 /* {"time":"...","worker":"web","stream":"stdout","line":"..."} */
 static void emit_json(struct stream *s, const char *text, size_t len)
 {
-	static const char head[] = "{\"time\":\"", tail[] = "\"}\n";
 	struct output *out = s->out;
 	size_t escaped = json_escaped_len(text, len);
 	char *dest = reserve(out, &out->std[s->dest],
-			     sizeof(head) - 1 + JSON_TIME_LEN + s->prefix_len +
-				     escaped + sizeof(tail) - 1);
+			     s->prefix_len + escaped + JSON_TAIL_LEN);
 
 	if (dest == NULL) {
 		log_warn("output of %s: a line lost", s->name);
 		return;
 	}
-	memcpy(dest, head, sizeof(head) - 1);
-	dest += sizeof(head) - 1;
-	memcpy(dest, out->read_time, JSON_TIME_LEN);
-	dest += JSON_TIME_LEN;
 	memcpy(dest, s->prefix, s->prefix_len);
-	if (escaped == len)
-		memcpy(dest + s->prefix_len, text, len);
-	else
-		json_escape(dest + s->prefix_len, text, len);
-	dest += s->prefix_len + escaped;
-	memcpy(dest, tail, sizeof(tail) - 1);
+	dest = json_escape(dest + s->prefix_len, text, len);
+	memcpy(dest, JSON_TAIL, JSON_TAIL_LEN);
 
 	/* The log file has the worker's lines alone, as they were. */
 	if (s->log != NULL && (dest = reserve(out, s->log, len + 1)) != NULL) {
@@ -544,8 +541,6 @@ static void emit(struct stream *s, const char *text, size_t len)
 	size_t stamp_len = 0;
 	char *dest;
 
-	if (out->line_tap != NULL)
-		out->line_tap(s->name, text, len, out->line_tap_data);
 	if (out->options.json) {
 		emit_json(s, text, len);
 		return;
@@ -572,9 +567,23 @@ static void emit(struct stream *s, const char *text, size_t len)
 	}
 }
 
+/* A line the tap cannot be shown where it lies, without its newline (a
+ * piece of a cut line, or a last line), shown with one. */
+static void tap_piece(struct stream *s, const char *text, size_t len)
+{
+	char line[LINE_MAX_BYTES + 1];
+
+	if (s->out->tap == NULL || len > LINE_MAX_BYTES)
+		return;
+	memcpy(line, text, len);
+	line[len] = '\n';
+	s->out->tap(s->name, line, len + 1, s->out->tap_data);
+}
+
 static void emit_line(const char *text, size_t len, void *s)
 {
 	emit(s, text, len);
+	tap_piece(s, text, len);
 }
 
 static void close_stream(struct stream *s)
@@ -591,6 +600,99 @@ static void close_stream(struct stream *s)
 	free(s->prefix);
 	free(s->name);
 	free(s);
+}
+
+static void tap_run(struct stream *s, const char *lines, size_t len)
+{
+	if (s->out->tap != NULL && len > 0)
+		s->out->tap(s->name, lines, len, s->out->tap_data);
+}
+
+/* Queues the lines of S from FROM in its buffer that end in their
+ * newline and need no cutting, nor in JSON any escape, each after the
+ * prefix: the lines of a plain stream (no time stamps, no log file), in
+ * one tight loop. Returns where it stopped: at the end of the whole
+ * lines, or at a line that needs more. */
+static size_t emit_plain(struct stream *s, size_t from)
+{
+	struct sink *sink = &s->out->std[s->dest];
+	const char *p = s->pending.data + from;
+	const char *end = s->pending.data + s->pending.len;
+	bool json = s->out->options.json;
+
+	while (p < end) {
+		const char *nl;
+		size_t n;
+		char *dest;
+
+		/* In JSON, the bytes that need no escape end at the newline
+		 * of a plain line: one pass finds both. */
+		if (json) {
+			nl = p + json_plain_len(p, (size_t)(end - p));
+			if (nl == end || *nl != '\n')
+				break;
+		} else if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
+			break;
+		}
+		n = (size_t)(nl - p);
+		if (n > LINE_MAX_BYTES)
+			break;
+		dest = reserve(s->out, sink,
+			       s->prefix_len + n + (json ? JSON_TAIL_LEN : 1));
+		if (dest == NULL)
+			break;
+		memcpy(dest, s->prefix, s->prefix_len);
+		dest += s->prefix_len;
+		memcpy(dest, p, n);
+		if (json)
+			memcpy(dest + n, JSON_TAIL, JSON_TAIL_LEN);
+		else
+			dest[n] = '\n';
+		p = nl + 1;
+	}
+	return (size_t)(p - s->pending.data);
+}
+
+/* Queues the whole lines read so far, and shows them to the tap, each
+ * run of lines that end in their newline at once. */
+static void cut_lines(struct stream *s)
+{
+	struct line_buffer *b = &s->pending;
+	size_t pos = 0, len, run = 0, run_end = 0;
+	const char *text;
+
+	for (;;) {
+		size_t at;
+
+		/* Not lines_cut: a call through a pointer for each line costs
+		 * more than the rest of the line's handling. */
+		if (s->plain && !(pos == 0 && b->cut)) {
+			size_t end = emit_plain(s, pos);
+
+			if (end > pos && pos != run_end) {
+				tap_run(s, b->data + run, run_end - run);
+				run = pos;
+			}
+			if (end > pos)
+				run_end = pos = end;
+		}
+		if (!lines_next(b, &pos, &text, &len))
+			break;
+		at = (size_t)(text - b->data);
+		emit(s, text, len);
+		if (pos == at + len + 1 && at == run_end) {
+			run_end = pos;
+			continue;
+		}
+		tap_run(s, b->data + run, run_end - run);
+		run = run_end = at;
+		if (pos == at + len + 1)
+			run_end = pos;
+		else
+			tap_piece(s, text, len);
+	}
+	tap_run(s, b->data + run, run_end - run);
+	lines_consume(b, pos);
 }
 
 /* One read. Returns the byte count, 0 at the end, -1 when nothing is to
@@ -610,9 +712,6 @@ static ssize_t read_some(struct stream *s)
 	if (n == -1 && errno == EIO && s->tty)
 		n = 0;
 	if (n > 0) {
-		size_t pos = 0, len;
-		const char *text;
-
 		/* Batches about as large as this read's lines: a terminal
 		 * gives a few KiB a read, and a 256 KiB batch for each would
 		 * hold far more memory than the bytes in flight that
@@ -624,13 +723,9 @@ static ssize_t read_some(struct stream *s)
 		}
 		/* The lines of one read arrived together: one clock reading. */
 		if (s->out->options.json)
-			json_time(&s->out->clock, s->out->read_time);
+			json_time(&s->out->clock, s->prefix + JSON_TIME_AT);
 		s->pending.len += (size_t)n;
-		/* Not lines_cut: a call through a pointer for each line costs
-		 * more than the rest of the line's handling. */
-		while (lines_next(&s->pending, &pos, &text, &len))
-			emit(s, text, len);
-		lines_consume(&s->pending, pos);
+		cut_lines(s);
 	}
 	return n;
 }
@@ -678,6 +773,35 @@ static int open_ends(bool tty, int fds[2])
 	return 0;
 }
 
+/* What goes before each line of the worker NAME on DEST (1 or 2), whose
+ * colour is INDEX's. The padding is the longest name's so far: a reload
+ * that brings a longer one widens the prefixes of the streams opened
+ * from then on. Returns NULL when out of memory. */
+static char *make_prefix(struct output *out, const char *name, int dest,
+			 int index)
+{
+	char *prefix;
+	int n;
+
+	if (out->options.json) {
+		n = asprintf(&prefix,
+			     "{\"time\":\"%*s\",\"worker\":\"%s\","
+			     "\"stream\":\"%s\",\"line\":\"",
+			     JSON_TIME_LEN, "", name,
+			     dest == 1 ? "stdout" : "stderr");
+		if (n != -1)
+			json_time(&out->clock, prefix + JSON_TIME_AT);
+	} else if (out->prefix && out->colour[dest]) {
+		n = asprintf(&prefix, "%s%-*s |\033[0m ",
+			     colours[index % COLOUR_COUNT], out->width, name);
+	} else if (out->prefix) {
+		n = asprintf(&prefix, "%-*s | ", out->width, name);
+	} else {
+		n = (prefix = strdup("")) != NULL ? 0 : -1;
+	}
+	return n != -1 ? prefix : NULL;
+}
+
 static int open_stream(struct output *out, const struct worker *w, int dest,
 		       bool tty, int *write_end)
 {
@@ -696,21 +820,9 @@ static int open_stream(struct output *out, const struct worker *w, int dest,
 	}
 	*s = (struct stream){.out = out, .dest = dest, .tty = tty};
 	s->log = log->log != NULL ? log : NULL;
+	s->plain = !out->options.timestamps && s->log == NULL;
 	s->name = strdup(w->name);
-	/* The padding is the longest name's so far: a reload that brings a
-	 * longer one widens the prefixes of the streams opened from then
-	 * on. */
-	if (out->options.json)
-		asprintf(&s->prefix,
-			 "\",\"worker\":\"%s\",\"stream\":\"%s\",\"line\":\"",
-			 w->name, dest == 1 ? "stdout" : "stderr");
-	else if (out->prefix && out->colour[dest])
-		asprintf(&s->prefix, "%s%-*s |\033[0m ",
-			 colours[index % COLOUR_COUNT], out->width, w->name);
-	else if (out->prefix)
-		asprintf(&s->prefix, "%-*s | ", out->width, w->name);
-	else
-		s->prefix = strdup("");
+	s->prefix = make_prefix(out, w->name, dest, index);
 	if (s->prefix == NULL || s->name == NULL) {
 		free(s->prefix);
 		free(s->name);
@@ -759,10 +871,10 @@ void output_on_closed(struct output *out, void (*closed)(int fd, void *data),
 	out->closed_data = data;
 }
 
-void output_on_line(struct output *out, output_line_fn *line, void *data)
+void output_on_lines(struct output *out, output_lines_fn *lines, void *data)
 {
-	out->line_tap = line;
-	out->line_tap_data = data;
+	out->tap = lines;
+	out->tap_data = data;
 }
 
 int output_log(const char *line, size_t len, void *data)

@@ -56,12 +56,14 @@ int output_log(const char *line, size_t len, void *out);
 void output_on_closed(struct output *out, void (*closed)(int fd, void *data),
 		      void *data);
 
-/* LINE sees each whole line (LEN bytes, no newline) the worker NAME writes,
- * on the loop's thread, as it is cut: "aiorunctl logs" keeps the recent
- * ones. NULL: none. */
-typedef void output_line_fn(const char *name, const char *text, size_t len,
-			    void *data);
-void output_on_line(struct output *out, output_line_fn *line, void *data);
+/* LINES sees the lines the worker NAME writes, on the loop's thread, as
+ * they are cut: LEN bytes of one or more whole lines, each ending in
+ * '\n' (a piece of a cut line, or a last line without a newline, is
+ * given one), usually all the lines of one read at once. "aiorunctl
+ * logs" keeps the recent ones. NULL: none. */
+typedef void output_lines_fn(const char *name, const char *lines, size_t len,
+			     void *data);
+void output_on_lines(struct output *out, output_lines_fn *lines, void *data);
 
 /* Reads every pipe to its end (or until no writer is left that could be
  * waited for) and queues the rest of the lines, the last partial ones

@@ -19,18 +19,28 @@ static void drop_to(struct ring *r, size_t len)
 	}
 }
 
-int ring_add(struct ring *r, const char *text, size_t len)
+int ring_add(struct ring *r, const char *lines, size_t len)
 {
-	size_t need;
+	const size_t most = RING_MAX - RING_MAX / 4;
 
-	if (len > RING_MAX / 8)
-		len = RING_MAX / 8;
-	need = len + 1;
-	if (r->start + r->len + need > r->cap && r->cap < RING_MAX) {
+	if (len == 0)
+		return 0;
+	/* More than the ring keeps at once: only the newest lines of it,
+	 * from the first line that begins in its last MOST bytes. */
+	if (len > most) {
+		const char *from = lines + len - most;
+
+		if (from[-1] != '\n')
+			from = (const char *)memchr(from, '\n', most) + 1;
+		len -= (size_t)(from - lines);
+		lines = from;
+		r->start = r->len = 0;
+	}
+	if (r->start + r->len + len > r->cap && r->cap < RING_MAX) {
 		size_t cap = r->cap > 0 ? r->cap : RING_MIN;
 		char *buf;
 
-		while (cap < r->len + need)
+		while (cap < r->len + len)
 			cap *= 2;
 		if (cap > RING_MAX)
 			cap = RING_MAX;
@@ -43,18 +53,16 @@ int ring_add(struct ring *r, const char *text, size_t len)
 		r->cap = cap;
 		r->start = 0;
 	}
-	if (r->start + r->len + need > r->cap) {
+	if (r->start + r->len + len > r->cap) {
 		/* Full: a quarter goes at once, so that the lines move once
-		 * per quarter written, not once per line. With lines of at
-		 * most an eighth, more than 80 KiB stays. */
-		if (r->len + need > r->cap - r->cap / 4)
-			drop_to(r, r->cap - r->cap / 4 - need);
+		 * per quarter written, not once per read. */
+		if (r->len + len > most)
+			drop_to(r, most - len);
 		memmove(r->buf, r->buf + r->start, r->len);
 		r->start = 0;
 	}
-	memcpy(r->buf + r->start + r->len, text, len);
-	r->buf[r->start + r->len + len] = '\n';
-	r->len += need;
+	memcpy(r->buf + r->start + r->len, lines, len);
+	r->len += len;
 	return 0;
 }
 

@@ -15,11 +15,11 @@ struct ring {
 	size_t start, len, cap;
 };
 
-/* Adds the line TEXT (LEN bytes, no newline). A line longer than
- * RING_MAX / 8 (16 KiB, the
- * longest piece lines.h cuts) keeps only its beginning. Returns 0, or -1 with
- * errno set: the ring is then as it was. */
-int ring_add(struct ring *r, const char *text, size_t len);
+/* Adds LINES: LEN bytes of whole lines, each ending in '\n' and none
+ * longer than RING_MAX / 8 (16 KiB, the longest piece lines.h cuts, and
+ * its newline). Returns 0, or -1 with errno set: the ring is then as it
+ * was. */
+int ring_add(struct ring *r, const char *lines, size_t len);
 
 /* The newest COUNT lines (fewer if it has fewer) as one piece of text:
  * *TEXT and *LEN. Valid until the next ring_add. */

@@ -249,6 +249,19 @@ EOF2
 	stop_set
 }
 
+@test "logs shows a cut line as its pieces, and a last line without a newline" {
+	start_aiorun --control "$T/ctl.sock" \
+		-w long='head -c 20000 /dev/zero | tr "\0" x; echo; echo short; printf "no newline"; exec >/dev/null; sleep 300' \
+		-w web='exec sleep 300'
+	wait_for 5 test -S "$T/ctl.sock"
+	wait_for 10 grep -q "no newline" "$OUT"
+	ctl logs -n 10 long >"$T/kept"
+	awk '{ print length($0) }' "$T/kept" >"$T/lengths"
+	[ "$(cat "$T/lengths")" = "$(printf '16384\n3616\n5\n10')" ]
+	[ "$(tail -n 2 "$T/kept")" = "$(printf 'short\nno newline')" ]
+	stop_set
+}
+
 @test "shutdown begins SIGTERM's shutdown with the peer's uid as reason" {
 	start_set
 	run ctl shutdown

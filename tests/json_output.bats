@@ -55,3 +55,12 @@ PROCFILE
 	[ "$(jq -r .line "$OUT" | md5sum)" = "$(seq 1 200000 | md5sum)" ]
 	[ "$(jq -r .line "$ERR" | md5sum)" = "$(seq 1 200000 | md5sum)" ]
 }
+
+@test "JSON cuts a 40,000-byte line into 16 KiB pieces, in order among escaped and plain lines" {
+	"$AIORUN" -q --log-format json \
+		-w a='printf "one\n"; head -c 40000 /dev/zero | tr "\0" x; printf "\ntwo\t2\nthree\n"' >"$OUT" 3>&-
+	each_object "$OUT"
+	run jq -r '.line | if length > 100 then "\(.[0:1]) \(length)" else . end' "$OUT"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'one\nx 16384\nx 16384\nx 7232\ntwo\t2\nthree')" ]
+}

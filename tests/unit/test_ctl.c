@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "ctlproto.h"
+#include "lines.h"
 #include "ring.h"
 
 static int parse(struct ctl_request *req, const char *line)
@@ -98,14 +99,14 @@ static void test_default_path(void)
 static void test_ring(void)
 {
 	struct ring r = {0};
-	char line[20000];
+	static char lines[300 * 1024];
 	const char *text;
 	size_t len, total = 0;
 
 	ring_tail(&r, 10, &text, &len);
 	CHECK(len == 0);
-	CHECK(ring_add(&r, "one", 3) == 0 && ring_add(&r, "two", 3) == 0 &&
-	      ring_add(&r, "three", 5) == 0);
+	CHECK(ring_add(&r, "one\n", 4) == 0 &&
+	      ring_add(&r, "two\nthree\n", 10) == 0);
 	ring_tail(&r, 2, &text, &len);
 	CHECK(len == 10 && memcmp(text, "two\nthree\n", 10) == 0);
 	ring_tail(&r, 100, &text, &len);
@@ -113,22 +114,30 @@ static void test_ring(void)
 	ring_tail(&r, 0, &text, &len);
 	CHECK(len == 0);
 
-	/* Whatever is written, the ring stays bounded, keeps at least
-	 * RING_KEEP bytes of the newest whole lines, and its last line is
-	 * the last written. */
-	for (int i = 0; i < 5000; i++) {
-		size_t n = (size_t)(i * 7919 % 20000);
+	/* Whatever is written, in reads of any size, the ring stays
+	 * bounded, keeps at least RING_KEEP bytes of the newest whole
+	 * lines, and its last line is the last written. */
+	for (int i = 0; i < 3000; i++) {
+		size_t n = (size_t)(i * 7919 % 20000), chunk = 0;
 
-		memset(line, 'a' + i % 26, n);
-		CHECK(ring_add(&r, line, n) == 0);
-		/* A line past 16 KiB keeps its beginning. */
-		total += (n < RING_MAX / 8 ? n : RING_MAX / 8) + 1;
+		/* Lines of N bytes (at most a cut piece's), up to one read. */
+		if (n > LINE_MAX_BYTES)
+			n = LINE_MAX_BYTES;
+		do {
+			memset(lines + chunk, 'a' + i % 26, n);
+			lines[chunk + n] = '\n';
+			chunk += n + 1;
+		} while (i % 3 == 0 && chunk + n + 1 <= sizeof(lines));
+		CHECK(ring_add(&r, lines, chunk) == 0);
+		total += chunk;
 		CHECK(r.cap <= RING_MAX);
 		CHECK(r.len >= (total < RING_KEEP ? total : RING_KEEP));
+		CHECK(r.buf[r.start + r.len - 1] == '\n');
+		CHECK(r.start == 0 || r.buf[r.start - 1] == '\n');
 	}
 	ring_tail(&r, 1, &text, &len);
 	CHECK(len > 0 && text[len - 1] == '\n' &&
-	      (len == 1 || text[0] == 'a' + 4999 % 26));
+	      (len == 1 || text[0] == 'a' + 2999 % 26));
 	ring_finish(&r);
 }
 
