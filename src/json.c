@@ -51,6 +51,17 @@ static char short_escape(unsigned char c)
 typedef unsigned char bytes16 __attribute__((vector_size(16)));
 typedef uint64_t words2 __attribute__((vector_size(16)));
 
+/* The place of the first byte set in WORD, whose bytes are 0 or 0xff,
+ * counted in memory order. */
+static inline size_t first_set(uint64_t word)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(word) / 8;
+#else
+	return (size_t)__builtin_clzll(word) / 8;
+#endif
+}
+
 static size_t plain_prefix(const unsigned char *p, size_t len)
 {
 	size_t i = 0;
@@ -62,8 +73,10 @@ static size_t plain_prefix(const unsigned char *p, size_t len)
 		memcpy(&v, p + i, 16);
 		bad = (words2)((v < 0x20) | (v >= 0x7f) | (v == '"') |
 			       (v == '\\'));
-		if ((bad[0] | bad[1]) != 0)
-			break;
+		if (bad[0] != 0)
+			return i + first_set(bad[0]);
+		if (bad[1] != 0)
+			return i + 8 + first_set(bad[1]);
 	}
 	while (i < len && plain(p[i]))
 		i++;

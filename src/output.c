@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +48,7 @@ struct batch {
 	struct output *out;
 	struct sink *sink;
 	size_t len, cap;
+	size_t from;               /* written so far */
 	size_t ends[BATCH_WRITES]; /* where each write ends */
 	int writes;                /* ends used; the last is still open */
 	bool last;                 /* a log file's last: sync and close */
@@ -62,6 +64,7 @@ struct sink {
 	struct batch *open;     /* being filled */
 	int fd;                 /* standard output or error, or -1 */
 	bool may_block;         /* a pipe, socket or terminal: may stall */
+	bool no_nowait;         /* refuses RWF_NOWAIT (a terminal) */
 	atomic_bool broken;     /* that output has no reader any more */
 	struct logfile *log;    /* or a worker's log file */
 };
@@ -351,7 +354,6 @@ static void write_batch(struct pool_job *job)
 {
 	struct batch *b = (struct batch *)job;
 	struct sink *sink = b->sink;
-	size_t start = 0;
 
 	if (sink->log != NULL) {
 		if (!atomic_load(&b->out->abandoned))
@@ -360,16 +362,64 @@ static void write_batch(struct pool_job *job)
 			logfile_close(sink->log);
 		return;
 	}
-	for (int i = 0; i <= b->writes && start < b->len; i++) {
+	for (int i = 0; i <= b->writes && b->from < b->len; i++) {
 		size_t end = i < b->writes ? b->ends[i] : b->len;
 
+		if (end <= b->from)
+			continue;
 		if (atomic_load(&sink->broken))
 			return;
 		if (write_all(b->out, sink->fd, sink->may_block,
-			      b->data + start, end - start) == EPIPE)
+			      b->data + b->from, end - b->from) == EPIPE)
 			atomic_store(&sink->broken, true);
-		start = end;
+		b->from = end;
 	}
+}
+
+/* On the loop's thread, before B goes to the pool: writes what of it can
+ * be written at once, from where it was left. A pipe or socket is written
+ * with RWF_NOWAIT, so that a full one is left to the pool's thread; a
+ * file or /dev/null never waits. Returns true when B is all written. Any
+ * trouble (a full pipe, no reader, an error) is left to the pool, whose
+ * writes tell it as they always do. */
+static bool write_now(struct batch *b)
+{
+	struct sink *sink = b->sink;
+
+	for (int i = 0; i <= b->writes; i++) {
+		size_t end = i < b->writes ? b->ends[i] : b->len;
+
+		while (b->from < end) {
+			struct iovec v = {.iov_base = b->data + b->from,
+					  .iov_len = end - b->from};
+			ssize_t n = sink->may_block
+					    ? pwritev2(sink->fd, &v, 1, -1,
+						       RWF_NOWAIT)
+					    : write(sink->fd, v.iov_base,
+						    v.iov_len);
+
+			if (n > 0) {
+				b->from += (size_t)n;
+				continue;
+			}
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n == -1 && errno == EOPNOTSUPP)
+				sink->no_nowait = true;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Whether SINK's next batch may be written on the loop's thread: not a
+ * log file (rotated on the pool), not given up, and nothing of it queued
+ * before, so that its lines keep their order. */
+static bool may_write_now(struct output *out, struct sink *sink)
+{
+	return sink->log == NULL && !(sink->may_block && sink->no_nowait) &&
+	       !atomic_load(&sink->broken) && !atomic_load(&out->abandoned) &&
+	       pool_lane_idle(out->pool, sink->lane);
 }
 
 static void set_reading(struct output *out, bool on);
@@ -427,6 +477,13 @@ static void submit(struct output *out, struct sink *sink)
 	b->job.done = batch_done;
 	b->job.lane = sink->lane;
 	out->in_flight += b->len;
+	/* Most batches go out at once: a handing over to a thread, and its
+	 * waking, cost more than the writes. */
+	if (may_write_now(out, sink) && write_now(b)) {
+		out->in_flight -= b->len;
+		recycle(out, b);
+		return;
+	}
 	if (pool_submit(out->pool, &b->job) == -1) {
 		/* No thread: write it here rather than lose it. */
 		write_batch(&b->job);
@@ -461,6 +518,7 @@ static char *reserve_slow(struct output *out, struct sink *sink, size_t len)
 		b->cap = cap;
 		b->writes = 0;
 		b->last = false;
+		b->from = 0;
 		sink->open = b;
 	}
 	write_start = b->writes > 0 ? b->ends[b->writes - 1] : 0;

@@ -194,3 +194,26 @@ wrote_at_least() {
 	log_has "Leaving. Bye!"
 	[ "$status" -eq 0 ]
 }
+
+@test "into a pipe whose reader stalls, then reads: every line whole, in order, on both lanes" {
+	# Batches go out on the loop's thread while the pipe has room and to
+	# the helper pool once it is full: the hand-over must keep the order.
+	"$AIORUN" -q -w a='seq -f "a %g" 300000' -w b='seq -f "b %g" 300000' \
+		-w c='seq -f "c %g" 100000 >&2' 2>"$ERR" 3>&- |
+		(sleep 0.5; cat) >"$OUT"
+	[ "$(wc -l <"$OUT")" -eq 600000 ]
+	[ "$(grep '^a | ' "$OUT" | cut -c5- | md5sum)" = "$(seq -f "a %g" 300000 | md5sum)" ]
+	[ "$(grep '^b | ' "$OUT" | cut -c5- | md5sum)" = "$(seq -f "b %g" 300000 | md5sum)" ]
+	[ "$(cut -c5- "$ERR" | md5sum)" = "$(seq -f "c %g" 100000 | md5sum)" ]
+}
+
+@test "onto a terminal: every line, coloured, none lost" {
+	# A terminal takes no RWF_NOWAIT: its lines go through the pool.
+	run script -qec "$AIORUN -q -w a='seq -f \"a %g\" 5000' -w b='seq -f \"b %g\" 5000'" /dev/null </dev/null
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | tr -d '\r' | sed 's/\x1b\[[0-9;]*m//g' >"$OUT"
+	[ "$(grep -c '^a | a [0-9]*$' "$OUT")" -eq 5000 ]
+	[ "$(grep -c '^b | b [0-9]*$' "$OUT")" -eq 5000 ]
+	[ "$(grep '^a | ' "$OUT" | cut -c5- | md5sum)" = "$(seq -f "a %g" 5000 | md5sum)" ]
+	[[ "$output" == *$'\033['* ]]
+}

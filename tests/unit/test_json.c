@@ -65,6 +65,29 @@ static void test_every_offset(void)
 	}
 }
 
+/* json_plain_len stops at the first byte of each kind that needs more,
+ * wherever it is, and a second one later does not move it. */
+static void test_plain_len(void)
+{
+	static const char stops[] = {'\n', '"',        '\\',      0x01,
+				     0x7f, (char)0x80, (char)0xff};
+	char text[70];
+
+	CHECK(json_plain_len("", 0) == 0);
+	for (size_t k = 0; k < sizeof(stops); k++) {
+		for (size_t at = 0; at < sizeof(text); at++) {
+			memset(text, 'x', sizeof(text));
+			text[at] = stops[k];
+			if (at + 9 < sizeof(text))
+				text[at + 9] = '"';
+			CHECK(json_plain_len(text, sizeof(text)) == at);
+			CHECK(json_plain_len(text, at) == at);
+		}
+	}
+	memset(text, 'x', sizeof(text));
+	CHECK(json_plain_len(text, sizeof(text)) == sizeof(text));
+}
+
 static void test_time(void)
 {
 	struct json_clock clock = {0};
@@ -82,6 +105,7 @@ int main(void)
 	test_escapes();
 	test_utf8();
 	test_every_offset();
+	test_plain_len();
 	test_time();
 	return check_summary();
 }
