@@ -71,7 +71,8 @@ static size_t plain_prefix(const unsigned char *p, size_t len)
 		words2 bad;
 
 		memcpy(&v, p + i, 16);
-		bad = (words2)((v < 0x20) | (v >= 0x7f) | (v == '"') |
+		/* Below 0x20 or from 0x7f up, in one unsigned compare. */
+		bad = (words2)(((bytes16)(v - 0x20) >= 0x5f) | (v == '"') |
 			       (v == '\\'));
 		if (bad[0] != 0)
 			return i + first_set(bad[0]);

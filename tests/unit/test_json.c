@@ -69,9 +69,10 @@ static void test_every_offset(void)
  * wherever it is, and a second one later does not move it. */
 static void test_plain_len(void)
 {
-	static const char stops[] = {'\n', '"',        '\\',      0x01,
-				     0x7f, (char)0x80, (char)0xff};
-	char text[70];
+	static const char stops[] = {
+		'\n', '"', '\\', 0x00, 0x01, 0x1f, 0x7f, (char)0x80, (char)0xff,
+	};
+	char text[100];
 
 	CHECK(json_plain_len("", 0) == 0);
 	for (size_t k = 0; k < sizeof(stops); k++) {
@@ -84,7 +85,12 @@ static void test_plain_len(void)
 			CHECK(json_plain_len(text, at) == at);
 		}
 	}
-	memset(text, 'x', sizeof(text));
+	/* Every printable ASCII byte but the two is plain. */
+	for (size_t at = 0; at < sizeof(text); at++) {
+		char c = (char)(0x20 + at % 0x5f);
+
+		text[at] = c == '"' || c == '\\' ? 'x' : c;
+	}
 	CHECK(json_plain_len(text, sizeof(text)) == sizeof(text));
 }
 
