@@ -1,6 +1,7 @@
 /* Captured output: each worker's standard output and error come through
  * pipes, are cut into lines, prefixed with the worker's name, and written
- * to aiorun's own standard output and error by the helper pool.
+ * to aiorun's own standard output and error: at once by the loop when the
+ * write need not wait, by the helper pool otherwise.
  *
  * Rules (SPEC section 6): every write carries whole lines only, at most
  * 4 KiB of them unless one line is longer; a line over 16 KiB is cut into
