@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The shell completions in contrib/completions/: bash's is sourced and its
-# functions called on partial command lines, as bash would.
+# functions called on partial command lines, as bash would; zsh's and
+# fish's are asked by the shells themselves.
 
 load helpers
 
@@ -19,6 +20,16 @@ complete_line() {
 	COMPREPLY=()
 	"_${COMP_WORDS[0]}"
 	printf '%s\n' "${COMPREPLY[@]}" | sort
+}
+
+# A stand-in aiorunctl that prints status as SPEC section 9 says.
+fake_aiorunctl() {
+	mkdir -p "$T/bin"
+	cat >"$T/bin/aiorunctl" <<'CTL'
+#!/bin/sh
+printf '{"name":"web.1","state":"running"}\n{"name":"worker","state":"running"}\n'
+CTL
+	chmod +x "$T/bin/aiorunctl"
 }
 
 @test "bash: options of aiorun" {
@@ -61,13 +72,7 @@ web=" ]
 restart" ]
 	run complete_line "aiorunctl signal H"
 	[ "$output" = "HUP" ]
-	# A stand-in aiorunctl that prints status as SPEC section 9 says.
-	mkdir "$T/bin"
-	cat >"$T/bin/aiorunctl" <<'CTL'
-#!/bin/sh
-printf '{"name":"web.1","state":"running"}\n{"name":"worker","state":"running"}\n'
-CTL
-	chmod +x "$T/bin/aiorunctl"
+	fake_aiorunctl
 	PATH=$T/bin:$PATH run complete_line "aiorunctl restart w"
 	[ "$output" = "web.1
 worker" ]
@@ -75,14 +80,43 @@ worker" ]
 	[ "$output" = "web.1" ]
 }
 
-@test "zsh and fish completions at least parse" {
-	if command -v zsh >/dev/null; then
-		zsh -n "$COMPLETIONS/zsh/_aiorun"
-		zsh -n "$COMPLETIONS/zsh/_aiorunctl"
-	fi
-	if command -v fish >/dev/null; then
-		fish -n "$COMPLETIONS/fish/aiorun.fish"
-		fish -n "$COMPLETIONS/fish/aiorunctl.fish"
-	fi
-	[ -s "$COMPLETIONS/zsh/_aiorun" ] && [ -s "$COMPLETIONS/fish/aiorun.fish" ]
+# zsh_line LINE, fish_line LINE: the candidates zsh's or fish's own
+# completion offers at the end of LINE, one a line, sorted.
+zsh_line() {
+	zsh "$BATS_TEST_DIRNAME/helpers/zsh_complete.zsh" "$COMPLETIONS/zsh" "$1"
+}
+
+fish_line() {
+	fish -c 'source $argv[1]; source $argv[2]; complete -C $argv[3]' \
+		"$COMPLETIONS/fish/aiorun.fish" "$COMPLETIONS/fish/aiorunctl.fish" \
+		"$1" | cut -f1 | sort
+}
+
+# same_cases COMPLETE: what every shell's completion offers, LINE by
+# LINE, through the function COMPLETE.
+same_cases() {
+	run "$1" "aiorun --log-f"
+	[ "$status" -eq 0 ]
+	[ "$output" = "--log-format" ]
+	run "$1" "aiorun --log-format "
+	[ "$output" = "$(printf 'json\ntext')" ]
+	run "$1" "aiorunctl re"
+	[ "$output" = "$(printf 'reload\nrestart')" ]
+	run "$1" "aiorunctl signal TE"
+	[ "$output" = "TERM" ]
+	fake_aiorunctl
+	PATH=$T/bin:$PATH run "$1" "aiorunctl restart w"
+	[ "$output" = "$(printf 'web.1\nworker')" ]
+}
+
+@test "zsh: options, values, signals, commands and workers" {
+	command -v zsh >/dev/null || skip "zsh is not installed (.ci/install-deps installs it)"
+	same_cases zsh_line
+	run zsh_line "aiorunctl wait --f"
+	[ "$output" = "--for" ]
+}
+
+@test "fish: options, values, signals, commands and workers" {
+	command -v fish >/dev/null || skip "fish is not installed (.ci/install-deps installs it)"
+	same_cases fish_line
 }
