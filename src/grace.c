@@ -85,6 +85,7 @@ struct pass {
 	struct adopted *adopted;
 	double global_grace; /* the adopted processes' */
 	double now;
+	bool in_shutdown;
 	int tasks_killed;
 };
 
@@ -115,24 +116,30 @@ static bool kill_late_with(struct pass *p, double grace)
 		grace = p->global_grace;
 	if (late.text[0] == '\0')
 		return false;
+	/* A worker stopped on request (aiorunctl, a reload, a failed
+	 * health check) is no shutdown's. */
 	if (late.more > 0)
-		log_warnx(
-			"During shutdown, the following tasks refused to exit "
-			"after %s: %s, and %d more; sending SIGKILL",
-			duration_text(grace), late.text, late.more);
+		log_warnx("%s refused to exit after %s: %s, and %d more; "
+			  "sending SIGKILL",
+			  p->in_shutdown
+				  ? "During shutdown, the following tasks"
+				  : "The following tasks",
+			  duration_text(grace), late.text, late.more);
 	else
-		log_warnx(
-			"During shutdown, the following tasks refused to exit "
-			"after %s: %s; sending SIGKILL",
-			duration_text(grace), late.text);
+		log_warnx("%s refused to exit after %s: %s; sending SIGKILL",
+			  p->in_shutdown
+				  ? "During shutdown, the following tasks"
+				  : "The following tasks",
+			  duration_text(grace), late.text);
 	return true;
 }
 
 bool grace_kill_late(struct task **tasks, size_t count, struct adopted *adopted,
-		     double global_grace, double now)
+		     double global_grace, double now, bool in_shutdown)
 {
 	/* A deadline a millisecond away is due: timers may fire that early. */
-	struct pass p = {tasks, count, adopted, global_grace, now + 1e-3, 0};
+	struct pass p = {tasks,      count,       adopted, global_grace,
+			 now + 1e-3, in_shutdown, 0};
 
 	while (kill_late_with(&p, -1))
 		;

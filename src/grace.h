@@ -14,9 +14,11 @@
 #include "task.h"
 
 /* Kills the COUNT TASKS and the ADOPTED processes (whose grace period is
- * GLOBAL_GRACE) that are due at NOW. Returns whether a task was killed. */
+ * GLOBAL_GRACE) that are due at NOW, and logs them, as the shutdown's
+ * when IN_SHUTDOWN, or else as stopped ones'. Returns whether a task was
+ * killed. */
 bool grace_kill_late(struct task **tasks, size_t count, struct adopted *adopted,
-		     double global_grace, double now);
+		     double global_grace, double now, bool in_shutdown);
 
 /* The earliest deadline among the tasks that wait for their SIGKILL and
  * the adopted processes, or -1 when there is none. */

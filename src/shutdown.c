@@ -60,10 +60,13 @@ void shutdown_rearm_grace(struct supervisor *sup)
 /* One line for each grace period among those killed. */
 static void kill_late(struct supervisor *sup)
 {
+	bool in_shutdown = sup->state != STATE_RUNNING;
+
 	/* A worker stopped on request is no shutdown's late one. */
 	if (grace_kill_late(sup->tasks, sup->count, &sup->adopted,
-			    sup->settings->grace, ev_now(sup->loop)) &&
-	    sup->state != STATE_RUNNING)
+			    sup->settings->grace, ev_now(sup->loop),
+			    in_shutdown) &&
+	    in_shutdown)
 		sup->facts.killed_late = true;
 	shutdown_rearm_grace(sup);
 }

@@ -93,9 +93,11 @@ stop_set() {
 	[ "$output" = "stubborn: stopped" ]
 	run ctl status --json stubborn
 	[[ "$output" = *'"last_status":137,'* ]]
+	grep -q "The following tasks refused to exit after 300ms: stubborn (pid [0-9]*); sending SIGKILL$" "$ERR"
 	stop_set
 	# A stop's SIGKILL is no shutdown's: aiorun's own status stays 0.
 	[ "$status" -eq 0 ]
+	log_lacks "During shutdown, the following tasks refused"
 }
 
 @test "start brings a stopped worker back; start of a running one says so" {
