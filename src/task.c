@@ -414,7 +414,11 @@ static int stop_signal(const struct task *t)
 {
 	if (t->def->stop_signal != 0)
 		return t->def->stop_signal;
-	if (t->ctx->settings->stop_signal != 0 || t->def->is_main)
+	if (t->ctx->settings->stop_signal != 0)
+		return t->ctx->settings->stop_signal;
+	/* PROGRAM gets the signal that began the shutdown; outside one (a
+	 * stop or restart by aiorunctl) there is none, and SIGTERM it is. */
+	if (t->def->is_main && t->ctx->stop_signal != 0)
 		return t->ctx->stop_signal;
 	return SIGTERM;
 }

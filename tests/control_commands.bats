@@ -83,6 +83,26 @@ stop_set() {
 	[ "$status" -eq 0 ]
 }
 
+@test "stop and restart of PROGRAM send it SIGTERM, outside any shutdown" {
+	start_aiorun --control "$T/ctl.sock" -t 20 -w web='exec sleep 300' \
+		-- sh -c 'trap "echo got TERM; exit 3" TERM; while :; do sleep 0.05; done'
+	wait_for 5 test -S "$T/ctl.sock"
+	wait_for 5 worker_has_state main running
+	run ctl restart main
+	[ "$status" -eq 0 ]
+	[[ "$output" = *"main: restarted (pid "* ]]
+	grep -q "Cancelling task: main (pid [0-9]*) with SIGTERM$" "$ERR"
+	run ctl stop main
+	[ "$status" -eq 0 ]
+	[ "$output" = "main: stopped" ]
+	[ "$(grep -c "^main | got TERM$" "$OUT")" -eq 2 ]
+	run ctl status --json main
+	[[ "$output" = *'"last_status":3,'* ]]
+	log_lacks "refused to exit"
+	alive "$AIORUN_PID"
+	stop_set
+}
+
 @test "stop sends SIGKILL after the worker's grace period" {
 	start_aiorun --control "$T/ctl.sock" -t 300ms \
 		-w stubborn='trap "" TERM; while :; do sleep 0.1; done' -w other='exec sleep 300'
