@@ -144,11 +144,7 @@ static void log_obeyed(const struct client *c)
 		strlcat(what, " ", sizeof(what));
 		strlcat(what, c->req.names[k], sizeof(what));
 	}
-	if (c->req.command == CTL_STATUS || c->req.command == CTL_WAIT ||
-	    c->req.command == CTL_LOGS)
-		log_debug("Control: %s (uid %d)", what, c->uid);
-	else
-		log_info("Control: %s (uid %d)", what, c->uid);
+	log_info("Control: %s (uid %d)", what, c->uid);
 }
 
 static char *uptime_text(double seconds, char *buf, size_t size)

@@ -236,6 +236,7 @@ EOF2
 	wait_for 5 grep -q "tick 20" "$OUT"
 	run ctl logs -n 3 tick
 	[ "$status" -eq 0 ]
+	log_has "Control: logs tick (uid $(id -u))"
 	[ "${#lines[@]}" -eq 3 ]
 	[[ "${lines[0]}" =~ ^tick\ [0-9]+$ ]]
 	n=${lines[2]#tick }
@@ -251,6 +252,26 @@ EOF2
 	[ "$status" -eq 0 ]
 	[ "$output" = "" ]
 	stop_set
+}
+
+@test "wait and logs -f get their answer when the worker's end is aiorun's end" {
+	start_aiorun --control "$T/ctl.sock" \
+		-w job="while [ ! -e $T/go ]; do sleep 0.05; done; echo last words"
+	wait_for 5 test -S "$T/ctl.sock"
+	ctl wait --for exited job >"$T/waited" 2>&1 3>&- &
+	waiter=$!
+	ctl logs -f job >"$T/followed" 2>&1 3>&- &
+	follower=$!
+	# Every command obeyed is logged, the queries too.
+	wait_for 5 log_has "Control: wait job (uid $(id -u))"
+	wait_for 5 log_has "Control: logs job (uid $(id -u))"
+	touch "$T/go"
+	finish_aiorun
+	[ "$status" -eq 0 ]
+	wait "$waiter"
+	[ "$(cat "$T/waited")" = "job: exited (status 0)" ]
+	wait "$follower"
+	[ "$(cat "$T/followed")" = "last words" ]
 }
 
 @test "logs keeps at least the last 64 KiB of a chatty worker, bounded" {
