@@ -123,7 +123,10 @@ int config_load(struct settings *s, int argc, char **argv, int *exit_status)
 		if (!from_file)
 			return usage_error("--listen-fds: no worker named '%s'",
 					   s->listen_worker);
-		log_errx("config file: listen-fds: no worker named '%s'",
+		char where[600];
+
+		log_errx("%s: no worker named '%s'",
+			 options_where(s, "listen-fds", where, sizeof(where)),
 			 s->listen_worker);
 		*exit_status = EXIT_CONFIG;
 		return -1;

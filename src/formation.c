@@ -89,11 +89,10 @@ static int count_named(const char *name, int count, void *data)
 
 int formation_count(struct settings *s)
 {
+	char where[600];
 	struct counting c = {
 		.s = s,
-		.where = options_from_command_line(s, "formation")
-				 ? "--formation"
-				 : "config file: formation",
+		.where = options_where(s, "formation", where, sizeof(where)),
 	};
 
 	if (s->formation == NULL)

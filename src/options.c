@@ -469,7 +469,8 @@ int options_set_file_key(struct settings *s, const char *key, const char *value,
 		if (s->seen[i])
 			return 0;
 		/* inih's VALUE lives only as long as the handler call. */
-		if ((value = settings_strdup(s, value)) == NULL)
+		if ((value = settings_strdup(s, value)) == NULL ||
+		    (s->file_origin[i] = settings_strdup(s, origin)) == NULL)
 			return settings_fail(s, "%s: out of memory", origin);
 		snprintf(where, sizeof(where), "%s: %s", origin, key);
 		return apply(s, def, value, where);
@@ -578,6 +579,19 @@ bool options_from_command_line(const struct settings *s, const char *name)
 	const struct option_def *def = option_by_name(name);
 
 	return def != NULL && s->seen[def - options];
+}
+
+const char *options_where(const struct settings *s, const char *name, char *buf,
+			  size_t size)
+{
+	const struct option_def *def = option_by_name(name);
+	const char *origin = def != NULL ? s->file_origin[def - options] : NULL;
+
+	if (def != NULL && !s->seen[def - options] && origin != NULL)
+		snprintf(buf, size, "%s: %s", origin, name);
+	else
+		snprintf(buf, size, "--%s", name);
+	return buf;
 }
 
 void options_usage(FILE *stream)

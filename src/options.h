@@ -33,6 +33,11 @@ bool options_is_variable(const char *entry);
  * environment (rather than by the config file or not at all). */
 bool options_from_command_line(const struct settings *s, const char *name);
 
+/* Where the option NAME was set, for a message about its value:
+ * "--NAME", or "FILE:LINE: NAME" for the config file's key. */
+const char *options_where(const struct settings *s, const char *name, char *buf,
+			  size_t size);
+
 /* The usage text, for --help and for a call with nothing to run. */
 void options_usage(FILE *stream);
 

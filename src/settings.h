@@ -79,7 +79,8 @@ struct settings {
 	/* Private to the loader. */
 	size_t worker_cap;
 	bool seen[OPTION_SLOTS]; /* set on the command line or environment */
-	void **owned;            /* allocations freed by settings_finish */
+	const char *file_origin[OPTION_SLOTS]; /* "FILE:LINE" of its key */
+	void **owned; /* allocations freed by settings_finish */
 	size_t owned_count, owned_cap;
 	char error[1024]; /* the first error, for config_load to report */
 };

@@ -482,8 +482,16 @@ int worker_set_key(struct settings *s, struct worker *w, const char *key,
 	     i++) {
 		if (strcmp(worker_keys[i].name, key) != 0)
 			continue;
-		if (worker_keys[i].set(s, w, value) == 0)
+		if (worker_keys[i].set(s, w, value) == 0) {
+			/* Its names are checked once every worker is known:
+			 * a message about them points to this line. */
+			if (worker_keys[i].set == set_after &&
+			    (w->after_origin = settings_strdup(s, origin)) ==
+				    NULL)
+				return settings_fail(s, "%s: out of memory",
+						     origin);
 			return 0;
+		}
 		if (worker_keys[i].set == set_worker_stop_signal &&
 		    worker_stop_signal_refusal(value) != NULL)
 			return settings_fail(s, "%s: %s: %s is refused: %s",
@@ -533,6 +541,11 @@ static enum after_condition edge_condition(const struct settings *s, int from,
 	return AFTER_READY;
 }
 
+static const char *after_origin(const struct worker *w)
+{
+	return w->after_origin != NULL ? w->after_origin : w->origin;
+}
+
 /* Every name in "after" is another worker, and no worker comes after
  * itself, however far round. */
 static int check_order(struct settings *s)
@@ -559,7 +572,8 @@ static int check_order(struct settings *s)
 					s,
 					"%s: after: no worker named "
 					"'%s' (in %s:%s)",
-					w->origin, w->after[a], w->after[a],
+					after_origin(w), w->after[a],
+					w->after[a],
 					worker_condition_name(
 						w->after_condition[a]));
 			w->after_index[a] = (int)(other - s->workers);
@@ -594,7 +608,7 @@ static int check_order(struct settings *s)
 				sizeof(cycle));
 		}
 		result = settings_fail(s, "%s: after: a dependency cycle: %s",
-				       s->workers[back].origin, cycle);
+				       after_origin(&s->workers[back]), cycle);
 	}
 	free(state);
 	free(path);

@@ -64,6 +64,7 @@ struct worker {
 	int start_limit;          /* more starts than this within...; 0: none */
 	double start_interval;    /* ...this many seconds: given up */
 	const char *origin;       /* where it was declared, for messages */
+	const char *after_origin; /* where its "after" was set, or NULL */
 	enum ready_kind ready;
 	const char *ready_host; /* READY_TCP: a numeric address */
 	int ready_port;

@@ -40,11 +40,11 @@ bad() {
 	printf '[worker:a]\ncommand = x\nafter = b:success\n[worker:b]\ncommand = y\nafter = a:started\n' >"$T/c"
 	run "$AIORUN" -c "$T/c"
 	[ "$status" -eq 78 ]
-	[ "$output" = "aiorun: $T/c:1: after: a dependency cycle: a -> b:success -> a:started" ]
+	[ "$output" = "aiorun: $T/c:3: after: a dependency cycle: a -> b:success -> a:started" ]
 	printf '[worker:a]\ncommand = x\nafter = nope:exited\n' >"$T/c"
 	run "$AIORUN" -c "$T/c"
 	[ "$status" -eq 78 ]
-	[ "$output" = "aiorun: $T/c:1: after: no worker named 'nope' (in nope:exited)" ]
+	[ "$output" = "aiorun: $T/c:3: after: no worker named 'nope' (in nope:exited)" ]
 }
 
 @test "good health keys and conditions pass --check" {

@@ -114,6 +114,13 @@ CONF
 	[ ! -e "$T/started" ]
 }
 
+@test "formation in a config file naming no worker: 78, with its file and line" {
+	printf 'web: touch %s/started\n' "$T" >"$T/Procfile"
+	printf '[aiorun]\n# copies\nformation = nope=2\n' >"$T/c"
+	expect 78 "aiorun: $T/c:3: formation: no worker named 'nope'" -c "$T/c" -f "$T/Procfile"
+	[ ! -e "$T/started" ]
+}
+
 @test "a config file adds keys to a Procfile's worker" {
 	printf 'web: echo "run $PORT"; exit 1\nother: exec sleep 1000\n' >"$T/Procfile"
 	printf '[worker:web]\nrestart = always\nrestart-delay = 10ms\nstart-limit = 2/1m\n' >"$T/c"

@@ -113,11 +113,11 @@ CONF
 	printf '[worker:a]\ncommand = x\nafter = b\n[worker:b]\ncommand = y\nafter = a\n' >"$T/c"
 	run "$AIORUN" -c "$T/c"
 	[ "$status" -eq 78 ]
-	[ "$output" = "aiorun: $T/c:1: after: a dependency cycle: a -> b:ready -> a:ready" ]
+	[ "$output" = "aiorun: $T/c:3: after: a dependency cycle: a -> b:ready -> a:ready" ]
 	printf '[worker:a]\ncommand = x\nafter = nope\n' >"$T/c"
 	run "$AIORUN" -c "$T/c"
 	[ "$status" -eq 78 ]
-	[ "$output" = "aiorun: $T/c:1: after: no worker named 'nope' (in nope:ready)" ]
+	[ "$output" = "aiorun: $T/c:3: after: no worker named 'nope' (in nope:ready)" ]
 	printf '[worker:a]\ncommand = x\nready = tcp:example.com:80\n' >"$T/c"
 	run "$AIORUN" -c "$T/c"
 	[ "$status" -eq 78 ]
@@ -145,7 +145,7 @@ CONF
 	printf '[aiorun]\nlisten-fds = nobody\n[worker:a]\ncommand = true\n' >"$T/c"
 	run "$AIORUN" -c "$T/c"
 	[ "$status" -eq 78 ]
-	[ "$output" = "aiorun: config file: listen-fds: no worker named 'nobody'" ]
+	[ "$output" = "aiorun: $T/c:2: listen-fds: no worker named 'nobody'" ]
 }
 
 @test "a tcp: host must be a numeric address or localhost" {
