@@ -60,12 +60,14 @@ static void report(struct client *c, const struct task *t, bool error,
 			   t != NULL ? ": " : "", what);
 		return;
 	}
+	/* In JSON a failure is an object too, among the others on standard
+	 * output: "error" in place of "result". */
 	json_escape(what, strlen(what), escaped, sizeof(escaped));
 	if (t == NULL)
-		client_say(c, error ? '2' : '1', "{\"%s\":\"%s\"}",
+		client_say(c, '1', "{\"%s\":\"%s\"}",
 			   error ? "error" : "result", escaped);
 	else
-		client_say(c, error ? '2' : '1',
+		client_say(c, '1',
 			   "{\"name\":\"%s\",\"state\":\"%s\",\"%s\":\"%s\"}",
 			   name, fsm_task_state_name(t->state),
 			   error ? "error" : "result", escaped);
@@ -113,9 +115,20 @@ static int resolve(struct client *c)
 			if (strcmp(all[i]->def->name, c->req.names[k]) == 0)
 				break;
 		if (i == count) {
+			char escaped[CTL_REQUEST_MAX * 6 + 1];
+
 			c->status = CTL_FAILED;
-			client_say(c, '2', "%s: no such worker",
-				   c->req.names[k]);
+			if (!c->req.json) {
+				client_say(c, '2', "%s: no such worker",
+					   c->req.names[k]);
+				return -1;
+			}
+			json_escape(c->req.names[k], strlen(c->req.names[k]),
+				    escaped, sizeof(escaped));
+			client_say(c, '1',
+				   "{\"name\":\"%s\",\"error\":\"no such "
+				   "worker\"}",
+				   escaped);
 			return -1;
 		}
 		if (!c->done[i]) {

@@ -83,6 +83,24 @@ stop_set() {
 	[ "$status" -eq 0 ]
 }
 
+@test "--json: a failure is a JSON object on standard output too, with an error key" {
+	start_set
+	status=0
+	ctl --json status nosuch >"$T/o" 2>"$T/e" || status=$?
+	[ "$status" -eq 1 ]
+	[ "$(cat "$T/o")" = '{"name":"nosuch","error":"no such worker"}' ]
+	[ ! -s "$T/e" ]
+	ctl stop tick
+	status=0
+	ctl wait --json web tick >"$T/o" 2>"$T/e" || status=$?
+	[ "$status" -eq 1 ]
+	[ "$(cat "$T/o")" = '{"name":"web","state":"running","result":"ready"}
+{"name":"tick","state":"stopped","error":"stopped before it was ready"}' ]
+	[ ! -s "$T/e" ]
+	jq -e . "$T/o" >/dev/null
+	stop_set
+}
+
 @test "stop and restart of PROGRAM send it SIGTERM, outside any shutdown" {
 	start_aiorun --control "$T/ctl.sock" -t 20 -w web='exec sleep 300' \
 		-- sh -c 'trap "echo got TERM; exit 3" TERM; while :; do sleep 0.05; done'
