@@ -246,18 +246,22 @@ static void start_one(struct client *c, struct task *t, const char *done)
 		       fsm_task_state_name(t->state));
 }
 
+/* During the shutdown a start (or restart) is refused; a stop changes
+ * nothing, and that is no failure: the shutdown has each worker's end in
+ * hand already (SPEC section 9). */
 static bool refuse_in_shutdown(struct client *c)
 {
 	size_t count;
 	struct task **all = control_tasks(c->ctl, &count);
+	bool stop = c->req.command == CTL_STOP;
 
 	if (supervisor_running(c->ctl->sup))
 		return false;
 	for (size_t k = 0; k < c->target_count; k++)
-		report(c, all[c->targets[k]], true,
+		report(c, all[c->targets[k]], !stop,
 		       "not %sed: aiorun is shutting down",
-		       c->req.command == CTL_STOP ? "stopp" : "start");
-	client_end(c, CTL_FAILED);
+		       stop ? "stopp" : "start");
+	client_end(c, stop ? CTL_OK : CTL_FAILED);
 	return true;
 }
 
