@@ -28,6 +28,24 @@ static int command_key(const char *line, size_t len)
 	return i == len;
 }
 
+/* Whether NAME was declared in DATA: [worker:NAME], or for a copy
+ * NAME.N (copies = N), [worker:NAME] without its ".N". */
+static int declared(const uint8_t *data, size_t size, const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	char header[320];
+
+	snprintf(header, sizeof(header), "[worker:%s]", name);
+	if (memmem(data, size, header, strlen(header)) != NULL)
+		return 1;
+	if (dot == NULL || dot[1] == '\0' ||
+	    strspn(dot + 1, "0123456789") != strlen(dot + 1))
+		return 0;
+	snprintf(header, sizeof(header), "[worker:%.*s]", (int)(dot - name),
+		 name);
+	return memmem(data, size, header, strlen(header)) != NULL;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -47,7 +65,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    s.wait_timeout <= DURATION_MAX);
 		for (size_t i = 0; i < s.worker_count; i++) {
 			const struct worker *w = &s.workers[i];
-			char header[320];
 
 			FUZZ_ASSERT(worker_valid_name(w->name));
 			FUZZ_ASSERT(w->argv[2] != NULL &&
@@ -55,10 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* The command is a whole value, not a piece of one. */
 			FUZZ_ASSERT(fuzz_line_ends_with(data, size, w->argv[2],
 							command_key));
-			snprintf(header, sizeof(header), "[worker:%s]",
-				 w->name);
-			FUZZ_ASSERT(memmem(data, size, header,
-					   strlen(header)) != NULL);
+			FUZZ_ASSERT(declared(data, size, w->name));
 			FUZZ_ASSERT(strncmp(w->origin, path, strlen(path)) ==
 				    0);
 			FUZZ_ASSERT(w->restart_delay >= 0 &&
