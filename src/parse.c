@@ -97,6 +97,23 @@ static const char *const signal_names[] = {
 };
 #define NAMED_SIGNALS ((int)(sizeof(signal_names) / sizeof(signal_names[0])))
 
+/* RTMIN, RTMIN+N, RTMAX and RTMAX-N, as kill(1) takes them: the
+ * real-time signals glibc leaves to programs (SIGRTMIN is 34, not 32).
+ * Returns -1 for anything else. */
+static int realtime_signal(const char *name)
+{
+	long long offset = 0;
+	bool from_min = strncasecmp(name, "RTMIN", 5) == 0;
+
+	if (!from_min && strncasecmp(name, "RTMAX", 5) != 0)
+		return -1;
+	if (name[5] != '\0' &&
+	    (name[5] != (from_min ? '+' : '-') ||
+	     parse_number(name + 6, 1, SIGRTMAX - SIGRTMIN, &offset) == -1))
+		return -1;
+	return from_min ? SIGRTMIN + (int)offset : SIGRTMAX - (int)offset;
+}
+
 int parse_signal(const char *text)
 {
 	const char *name = text;
@@ -111,7 +128,7 @@ int parse_signal(const char *text)
 		if (signal_names[signo] &&
 		    strcasecmp(name, signal_names[signo] + 3) == 0)
 			return signo;
-	return -1;
+	return realtime_signal(name);
 }
 
 const char *signal_name(int signo)

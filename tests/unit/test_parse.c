@@ -80,6 +80,19 @@ static void test_signals(void)
 	CHECK(parse_signal("") == -1);
 	CHECK(parse_signal("TERMINATE") == -1);
 	CHECK(parse_signal("SIGSIGTERM") == -1);
+	/* The real-time signals as kill(1) names them. */
+	CHECK(parse_signal("RTMIN") == SIGRTMIN);
+	CHECK(parse_signal("SIGRTMIN+1") == SIGRTMIN + 1);
+	CHECK(parse_signal("rtmin+30") == SIGRTMAX);
+	CHECK(parse_signal("RTMAX") == SIGRTMAX);
+	CHECK(parse_signal("SIGRTMAX-2") == SIGRTMAX - 2);
+	CHECK(parse_signal("RTMIN+31") == -1);
+	CHECK(parse_signal("RTMIN+0") == -1);
+	CHECK(parse_signal("RTMIN-1") == -1);
+	CHECK(parse_signal("RTMAX+1") == -1);
+	CHECK(parse_signal("RTMIN+") == -1);
+	CHECK(parse_signal("RTMIN+ 1") == -1);
+	CHECK(parse_signal("RTMINX") == -1);
 
 	CHECK(strcmp(signal_name(SIGTERM), "SIGTERM") == 0);
 	CHECK(strcmp(signal_name(SIGKILL), "SIGKILL") == 0);
