@@ -368,18 +368,22 @@ void commands_check_pending(struct client *c)
 		client_end(c, c->status);
 }
 
-void commands_check_cb(struct ev_loop *loop, struct ev_prepare *w, int revents)
+void commands_check_all(struct control *ctl)
 {
-	struct control *ctl = w->data;
 	struct client *next;
 
-	(void)revents;
-	ev_prepare_stop(loop, w);
 	for (struct client *c = ctl->clients; c != NULL; c = next) {
 		next = c->next;
 		if (c->phase == PHASE_PENDING)
 			commands_check_pending(c);
 	}
+}
+
+void commands_check_cb(struct ev_loop *loop, struct ev_prepare *w, int revents)
+{
+	(void)revents;
+	ev_prepare_stop(loop, w);
+	commands_check_all(w->data);
 }
 
 /* A task handled an event: the pending clients look, once the loop's

@@ -519,11 +519,7 @@ void control_destroy(struct control *ctl)
 	/* aiorun is leaving, every worker has ended: what a pending client
 	 * waits for is settled now, and its answer goes out before the
 	 * socket does (an answer too large for the socket's buffer is cut). */
-	for (struct client *c = ctl->clients, *next; c != NULL; c = next) {
-		next = c->next;
-		if (c->phase == PHASE_PENDING)
-			commands_check_pending(c);
-	}
+	commands_check_all(ctl);
 	while (ctl->clients != NULL)
 		client_close(ctl->clients);
 	if (ev_is_active(&ctl->later)) {

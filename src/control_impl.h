@@ -92,7 +92,9 @@ void commands_handle(struct client *c, char *line);
 void commands_check_pending(struct client *c);
 /* C's wait --timeout ran out. */
 void commands_wait_expired(struct client *c);
-/* After tasks changed: the pending clients are looked at. */
+/* After tasks changed: the pending clients are looked at, each answered
+ * once what it waits for is settled. */
+void commands_check_all(struct control *ctl);
 void commands_check_cb(struct ev_loop *loop, struct ev_prepare *w, int revents);
 void commands_task_changed(struct task *t, void *data);
 /* A worker's lines, kept for "logs" (an output_lines_fn). */

@@ -96,6 +96,7 @@ static bool kill_late_with(struct pass *p, double grace)
 {
 	struct late_list late = {.more = 0};
 	double now = p->now;
+	const char *who;
 
 	for (size_t i = 0; i < p->count; i++) {
 		struct task *t = p->tasks[i];
@@ -118,19 +119,15 @@ static bool kill_late_with(struct pass *p, double grace)
 		return false;
 	/* A worker stopped on request (aiorunctl, a reload, a failed
 	 * health check) is no shutdown's. */
+	who = p->in_shutdown ? "During shutdown, the following tasks"
+			     : "The following tasks";
 	if (late.more > 0)
 		log_warnx("%s refused to exit after %s: %s, and %d more; "
 			  "sending SIGKILL",
-			  p->in_shutdown
-				  ? "During shutdown, the following tasks"
-				  : "The following tasks",
-			  duration_text(grace), late.text, late.more);
+			  who, duration_text(grace), late.text, late.more);
 	else
 		log_warnx("%s refused to exit after %s: %s; sending SIGKILL",
-			  p->in_shutdown
-				  ? "During shutdown, the following tasks"
-				  : "The following tasks",
-			  duration_text(grace), late.text);
+			  who, duration_text(grace), late.text);
 	return true;
 }
 

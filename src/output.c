@@ -476,14 +476,13 @@ static void submit(struct output *out, struct sink *sink)
 	b->job.run = write_batch;
 	b->job.done = batch_done;
 	b->job.lane = sink->lane;
-	out->in_flight += b->len;
 	/* Most batches go out at once: a handing over to a thread, and its
 	 * waking, cost more than the writes. */
 	if (may_write_now(out, sink) && write_now(b)) {
-		out->in_flight -= b->len;
 		recycle(out, b);
 		return;
 	}
+	out->in_flight += b->len;
 	if (pool_submit(out->pool, &b->job) == -1) {
 		/* No thread: write it here rather than lose it. */
 		write_batch(&b->job);
@@ -660,12 +659,6 @@ static void close_stream(struct stream *s)
 	free(s);
 }
 
-static void tap_run(struct stream *s, const char *lines, size_t len)
-{
-	if (s->out->tap != NULL && len > 0)
-		s->out->tap(s->name, lines, len, s->out->tap_data);
-}
-
 /* Queues the lines of S from FROM in its buffer that end in their
  * newline and need no cutting, nor in JSON any escape, each after the
  * prefix: the lines of a plain stream (no time stamps, no log file), in
@@ -713,10 +706,37 @@ static size_t emit_plain(struct stream *s, size_t from)
 
 /* Queues the whole lines read so far, and shows them to the tap, each
  * run of lines that end in their newline at once. */
+/* The lines held for the tap: the stream's bytes from START to END, each
+ * line ending in its newline. */
+struct run {
+	size_t start, end;
+};
+
+/* Shows the tap what R holds; R starts again, empty, at AT. */
+static void run_flush(struct stream *s, struct run *r, size_t at)
+{
+	struct output *out = s->out;
+
+	if (out->tap != NULL && r->end > r->start)
+		out->tap(s->name, s->pending.data + r->start, r->end - r->start,
+			 out->tap_data);
+	r->start = r->end = at;
+}
+
+/* Adds the newline-ended lines from FROM to TO to R, after what R holds
+ * unless they do not follow it. */
+static void run_add(struct stream *s, struct run *r, size_t from, size_t to)
+{
+	if (from != r->end)
+		run_flush(s, r, from);
+	r->end = to;
+}
+
 static void cut_lines(struct stream *s)
 {
 	struct line_buffer *b = &s->pending;
-	size_t pos = 0, len, run = 0, run_end = 0;
+	struct run held = {0, 0};
+	size_t pos = 0, len;
 	const char *text;
 
 	for (;;) {
@@ -727,29 +747,22 @@ static void cut_lines(struct stream *s)
 		if (s->plain && !(pos == 0 && b->cut)) {
 			size_t end = emit_plain(s, pos);
 
-			if (end > pos && pos != run_end) {
-				tap_run(s, b->data + run, run_end - run);
-				run = pos;
-			}
 			if (end > pos)
-				run_end = pos = end;
+				run_add(s, &held, pos, end);
+			pos = end;
 		}
 		if (!lines_next(b, &pos, &text, &len))
 			break;
 		at = (size_t)(text - b->data);
 		emit(s, text, len);
-		if (pos == at + len + 1 && at == run_end) {
-			run_end = pos;
-			continue;
-		}
-		tap_run(s, b->data + run, run_end - run);
-		run = run_end = at;
-		if (pos == at + len + 1)
-			run_end = pos;
-		else
+		if (pos == at + len + 1) {
+			run_add(s, &held, at, pos);
+		} else {
+			run_flush(s, &held, pos);
 			tap_piece(s, text, len);
+		}
 	}
-	tap_run(s, b->data + run, run_end - run);
+	run_flush(s, &held, pos);
 	lines_consume(b, pos);
 }
 
