@@ -5,22 +5,8 @@
 
 load helpers
 
-# Runs aiorun with ARGS (a config file is at $T/c, a Procfile at $T/p, an
-# env-file at $T/e) and checks the status and the whole output.
-expect() {
-	local want_status=$1 want_output=$2
-	shift 2
-	run "$AIORUN" "$@"
-	if [ "$status" -ne "$want_status" ] || [ "$output" != "$want_output" ]; then
-		echo "aiorun $*"
-		echo "  status $status, wanted $want_status"
-		echo "  output: $output"
-		echo "  wanted: $want_output"
-		return 1
-	fi
-	[ ! -e "$T/started" ]
-}
-
+# The tests write a config file at $T/c, a Procfile at $T/p and an env-file
+# at $T/e, and check each run with expect (helpers.bash).
 conf() {
 	printf "$@" >"$T/c"
 }

@@ -194,6 +194,23 @@ kill_from_another() {
 	sh -c 'kill -s "$1" "$2"' sh "$1" "$2"
 }
 
+# expect STATUS OUTPUT ARG...: aiorun with ARGS exits STATUS and prints
+# OUTPUT (standard output and error together), its one line; and nothing
+# was started: the failing tests' workers touch $T/started when they run.
+expect() {
+	local want_status=$1 want_output=$2
+	shift 2
+	run "$AIORUN" "$@"
+	if [ "$status" -ne "$want_status" ] || [ "$output" != "$want_output" ]; then
+		echo "aiorun $*"
+		echo "  status $status, wanted $want_status"
+		echo "  output: $output"
+		echo "  wanted: $want_output"
+		return 1
+	fi
+	[ ! -e "$T/started" ]
+}
+
 log_has() {
 	grep -qF -- "$1" "$ERR"
 }

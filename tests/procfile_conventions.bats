@@ -5,20 +5,6 @@
 
 load helpers
 
-# The one line aiorun printed, with its status.
-expect() {
-	local want_status=$1 want_output=$2
-	shift 2
-	run "$AIORUN" "$@"
-	if [ "$status" -ne "$want_status" ] || [ "$output" != "$want_output" ]; then
-		echo "aiorun $*"
-		echo "  status $status, wanted $want_status"
-		echo "  output: $output"
-		echo "  wanted: $want_output"
-		return 1
-	fi
-}
-
 @test "a .env beside the Procfile reaches every worker" {
 	printf 'web: echo "web $GREETING"\nclock: echo "clock $GREETING"\n' >"$T/Procfile"
 	printf 'GREETING=hello\n' >"$T/.env"

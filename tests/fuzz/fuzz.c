@@ -54,6 +54,19 @@ int fuzz_load(struct settings *s, int argc, char **argv, int *status)
 	return config_load(s, argc, argv, status);
 }
 
+const char *fuzz_load_input(struct settings *s, int argc, char **argv,
+			    const uint8_t *data, size_t size, int *loaded,
+			    int *status)
+{
+	const char *path;
+
+	fuzz_quiet();
+	path = fuzz_file(data, size);
+	argv[2] = (char *)path;
+	*loaded = fuzz_load(s, argc, argv, status);
+	return path;
+}
+
 int fuzz_line_ends_with(const uint8_t *data, size_t size, const char *text,
 			int (*before)(const char *line, size_t len))
 {

@@ -32,6 +32,13 @@ const char *fuzz_file(const uint8_t *data, size_t size);
  * result; *STATUS is the exit status it asked for. */
 int fuzz_load(struct settings *s, int argc, char **argv, int *status);
 
+/* The input as a file, loaded: quiet, DATA written to fuzz_file, its
+ * name put in ARGV[2] (ARGV[1] is the option that reads it), then
+ * fuzz_load. Returns the file's name; *LOADED is fuzz_load's result. */
+const char *fuzz_load_input(struct settings *s, int argc, char **argv,
+			    const uint8_t *data, size_t size, int *loaded,
+			    int *status);
+
 /* Whether TEXT occurs in DATA at the end of a line (nothing but blanks
  * after it) where BEFORE accepts what precedes it on that line: LINE,
  * the line's start, and LEN, the bytes up to TEXT. */

@@ -10,13 +10,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *argv[] = {"aiorun", "--env-file", NULL, "-w", "a=true", NULL};
 	struct settings s;
-	const char *path;
-	int status;
+	int loaded, status;
+	const char *path =
+		fuzz_load_input(&s, 5, argv, data, size, &loaded, &status);
 
-	fuzz_quiet();
-	path = fuzz_file(data, size);
-	argv[2] = (char *)path;
-	if (fuzz_load(&s, 5, argv, &status) == 0) {
+	if (loaded == 0) {
 		for (char **e = s.env_common; e != NULL && *e != NULL; e++) {
 			size_t key = strcspn(*e, "=");
 

@@ -27,13 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *argv[] = {"aiorun", "-f", NULL, NULL};
 	struct settings s;
-	const char *path;
-	int status;
+	int loaded, status;
+	const char *path =
+		fuzz_load_input(&s, 3, argv, data, size, &loaded, &status);
 
-	fuzz_quiet();
-	path = fuzz_file(data, size);
-	argv[2] = (char *)path;
-	if (fuzz_load(&s, 3, argv, &status) == 0) {
+	if (loaded == 0) {
 		FUZZ_ASSERT(s.worker_count > 0);
 		for (size_t i = 0; i < s.worker_count; i++) {
 			const struct worker *w = &s.workers[i];
