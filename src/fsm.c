@@ -7,7 +7,11 @@
 #define STAY(st) {ACTION_NONE, STATE_##st}
 
 /* Rows are states, columns events. Reading one cell answers one question,
- * such as "what does SIGTERM do while stopping?" (kill everything). */
+ * such as "what does a second SIGTERM do while stopping?" (kill
+ * everything). A first stop request in a shutdown that a worker's end
+ * began asks for what is under way already: the hook, the grace periods
+ * and the shutdown-waits-for workers keep their time, as they would have
+ * had the signal come first. */
 static const struct fsm_step table[STATE_COUNT][EVENT_COUNT] = {
 	[STATE_RUNNING] = {
 		[EVENT_STOP_SIGNAL] = STEP(BEGIN_SHUTDOWN, HOOK),
@@ -22,9 +26,10 @@ static const struct fsm_step table[STATE_COUNT][EVENT_COUNT] = {
 		[EVENT_REAPED] = STAY(RUNNING),
 		[EVENT_OUTPUT_CLOSED] = STEP(BEGIN_SHUTDOWN, HOOK),
 		[EVENT_SHUTDOWN_REQUEST] = STEP(BEGIN_SHUTDOWN, HOOK),
+		[EVENT_STOP_AGAIN] = STEP(BEGIN_SHUTDOWN, HOOK),
 	},
 	[STATE_HOOK] = {
-		[EVENT_STOP_SIGNAL] = STEP(KILL_ALL, KILLING),
+		[EVENT_STOP_SIGNAL] = STEP(NOTE_STOP, HOOK),
 		[EVENT_DECISIVE_END] = STAY(HOOK),
 		[EVENT_ALL_ENDED] = STAY(HOOK),
 		[EVENT_ALL_GONE] = STAY(HOOK),
@@ -34,9 +39,10 @@ static const struct fsm_step table[STATE_COUNT][EVENT_COUNT] = {
 		[EVENT_REAPED] = STAY(HOOK),
 		[EVENT_OUTPUT_CLOSED] = STAY(HOOK),
 		[EVENT_SHUTDOWN_REQUEST] = STAY(HOOK),
+		[EVENT_STOP_AGAIN] = STEP(KILL_ALL, KILLING),
 	},
 	[STATE_STOPPING] = {
-		[EVENT_STOP_SIGNAL] = STEP(KILL_ALL, KILLING),
+		[EVENT_STOP_SIGNAL] = STEP(NOTE_STOP, STOPPING),
 		[EVENT_DECISIVE_END] = STAY(STOPPING),
 		[EVENT_ALL_ENDED] = STAY(STOPPING),
 		[EVENT_ALL_GONE] = STEP(FINISH, DONE),
@@ -46,6 +52,7 @@ static const struct fsm_step table[STATE_COUNT][EVENT_COUNT] = {
 		[EVENT_REAPED] = STEP(CANCEL_ORPHANS, STOPPING),
 		[EVENT_OUTPUT_CLOSED] = STAY(STOPPING),
 		[EVENT_SHUTDOWN_REQUEST] = STAY(STOPPING),
+		[EVENT_STOP_AGAIN] = STEP(KILL_ALL, KILLING),
 	},
 	[STATE_KILLING] = {
 		[EVENT_STOP_SIGNAL] = STAY(KILLING),
@@ -58,9 +65,10 @@ static const struct fsm_step table[STATE_COUNT][EVENT_COUNT] = {
 		[EVENT_REAPED] = STEP(KILL_ORPHANS, KILLING),
 		[EVENT_OUTPUT_CLOSED] = STAY(KILLING),
 		[EVENT_SHUTDOWN_REQUEST] = STAY(KILLING),
+		[EVENT_STOP_AGAIN] = STAY(KILLING),
 	},
 	[STATE_DONE] = {
-		[EVENT_STOP_SIGNAL] = STEP(ABANDON_OUTPUT, DONE),
+		[EVENT_STOP_SIGNAL] = STEP(NOTE_STOP, DONE),
 		[EVENT_DECISIVE_END] = STAY(DONE),
 		[EVENT_ALL_ENDED] = STAY(DONE),
 		[EVENT_ALL_GONE] = STAY(DONE),
@@ -70,6 +78,7 @@ static const struct fsm_step table[STATE_COUNT][EVENT_COUNT] = {
 		[EVENT_REAPED] = STAY(DONE),
 		[EVENT_OUTPUT_CLOSED] = STAY(DONE),
 		[EVENT_SHUTDOWN_REQUEST] = STAY(DONE),
+		[EVENT_STOP_AGAIN] = STEP(ABANDON_OUTPUT, DONE),
 	},
 };
 
@@ -93,7 +102,7 @@ const char *fsm_event_name(enum sup_event event)
 	static const char *const names[EVENT_COUNT] = {
 		"stop-signal",   "decisive-end",     "all-ended",    "all-gone",
 		"hook-done",     "grace-expired",    "wait-expired", "reaped",
-		"output-closed", "shutdown-request",
+		"output-closed", "shutdown-request", "stop-again",
 	};
 	return names[event];
 }

@@ -15,13 +15,13 @@ enum sup_state {
 	STATE_RUNNING,  /* workers run; restarts happen */
 	STATE_HOOK,     /* shutdown began; the on-shutdown hook runs */
 	STATE_STOPPING, /* workers cancelled; waiting for every process */
-	STATE_KILLING,  /* a second stop signal: everything got SIGKILL */
+	STATE_KILLING,  /* a second stop request: everything got SIGKILL */
 	STATE_DONE,     /* nothing left: drain, join the pool, exit */
 	STATE_COUNT
 };
 
 enum sup_event {
-	EVENT_STOP_SIGNAL,  /* SIGINT or SIGTERM */
+	EVENT_STOP_SIGNAL,  /* SIGINT or SIGTERM, the first stop request */
 	EVENT_DECISIVE_END, /* a worker ended and that begins the shutdown */
 	EVENT_ALL_ENDED,    /* no worker left running or due to restart */
 	EVENT_ALL_GONE,     /* no child process at all, adopted ones included */
@@ -32,6 +32,8 @@ enum sup_event {
 	EVENT_OUTPUT_CLOSED,    /* aiorun's standard output or error lost its
 				   reader */
 	EVENT_SHUTDOWN_REQUEST, /* "aiorunctl shutdown": as SIGTERM, once */
+	EVENT_STOP_AGAIN, /* SIGINT or SIGTERM after an earlier stop request
+			     (a stop signal or "aiorunctl shutdown") */
 	EVENT_COUNT
 };
 
@@ -42,6 +44,8 @@ enum sup_action {
 	ACTION_KILL_LATE,      /* SIGKILL to those past their grace */
 	ACTION_CANCEL_WAITERS, /* stop signal to shutdown-waits-for workers */
 	ACTION_KILL_ALL,       /* SIGKILL to everything, now */
+	ACTION_NOTE_STOP,      /* a first stop request in a shutdown that
+				  began otherwise: it goes on as it is */
 	ACTION_CANCEL_ORPHANS, /* stop signal to processes newly adopted */
 	ACTION_KILL_ORPHANS,   /* SIGKILL to processes newly adopted */
 	ACTION_FINISH,         /* leave the loop */

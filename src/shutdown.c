@@ -76,6 +76,7 @@ static const char *cause_text(const struct supervisor *sup,
 {
 	switch (in->event) {
 	case EVENT_STOP_SIGNAL:
+	case EVENT_STOP_AGAIN:
 		snprintf(buf, size, "received %s", signal_name(in->signo));
 		break;
 	case EVENT_DECISIVE_END:
@@ -145,8 +146,10 @@ static unsigned long long shutdown_bound_usec(const struct supervisor *sup)
 static void begin_shutdown(struct supervisor *sup, const struct input *in)
 {
 	char cause[128];
+	bool by_signal =
+		in->event == EVENT_STOP_SIGNAL || in->event == EVENT_STOP_AGAIN;
 
-	if (in->event == EVENT_STOP_SIGNAL) {
+	if (by_signal) {
 		log_info("Stopping the loop (received %s)",
 			 signal_name(in->signo));
 		sup->facts.cause = CAUSE_SIGNAL;
@@ -168,8 +171,7 @@ static void begin_shutdown(struct supervisor *sup, const struct input *in)
 
 	sup->ctx.stop_signal = sup->settings->stop_signal;
 	if (sup->ctx.stop_signal == 0)
-		sup->ctx.stop_signal =
-			in->event == EVENT_STOP_SIGNAL ? in->signo : SIGTERM;
+		sup->ctx.stop_signal = by_signal ? in->signo : SIGTERM;
 
 	/* No restart, no readiness, no late start once the shutdown has
 	 * begun. */
@@ -277,6 +279,22 @@ static void kill_all(struct supervisor *sup, const struct input *in)
 	adopted_kill_all();
 }
 
+/* A first stop request in a shutdown that began otherwise (a worker's
+ * end, the output closed): the shutdown goes on as it is, and says what
+ * a second one would do. */
+static void note_stop(struct supervisor *sup, const struct input *in)
+{
+	if (sup->state != STATE_DONE)
+		log_info("Received %s during shutdown: it goes on; a second "
+			 "one kills every remaining task",
+			 signal_name(in->signo));
+	else if (sup->ctx.output != NULL &&
+		 output_in_flight(sup->ctx.output) > 0)
+		log_info("Received %s while writing out captured output: a "
+			 "second one gives up the rest",
+			 signal_name(in->signo));
+}
+
 /* After reaps: the processes may have left orphans of their own, which
  * are now aiorun's and must go the way of the rest. Many reaps can come in
  * one loop iteration, so the /proc scan waits for the iteration's end
@@ -333,6 +351,9 @@ void shutdown_perform(struct supervisor *sup, enum sup_action action,
 		break;
 	case ACTION_KILL_ALL:
 		kill_all(sup, in);
+		break;
+	case ACTION_NOTE_STOP:
+		note_stop(sup, in);
 		break;
 	case ACTION_CANCEL_ORPHANS:
 	case ACTION_KILL_ORPHANS:

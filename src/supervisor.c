@@ -272,8 +272,11 @@ void supervisor_signal(int signo, void *data)
 	struct supervisor *sup = data;
 
 	if (signals_is_stop(signo)) {
-		sup_post(sup, (struct input){.event = EVENT_STOP_SIGNAL,
-					     .signo = signo});
+		enum sup_event event = sup->stop_requested ? EVENT_STOP_AGAIN
+							   : EVENT_STOP_SIGNAL;
+
+		sup->stop_requested = true;
+		sup_post(sup, (struct input){.event = event, .signo = signo});
 		return;
 	}
 	/* Job control: aiorun is a job of its shell (terminal.h). */
@@ -490,6 +493,7 @@ void supervisor_arm_grace(struct supervisor *sup)
 
 void supervisor_request_shutdown(struct supervisor *sup, int uid)
 {
+	sup->stop_requested = true;
 	sup_post(sup, (struct input){.event = EVENT_SHUTDOWN_REQUEST,
 				     .signo = SIGTERM,
 				     .status = uid});

@@ -53,6 +53,8 @@ struct supervisor {
 	struct ev_prepare orphan_scan;
 	enum sup_action scan; /* what the orphan scan does: cancel or kill */
 	char *notify_dir;     /* the notify workers' sockets, or NULL */
+	bool stop_requested;  /* a stop signal or "aiorunctl shutdown" came:
+				 the next stop signal is a second request */
 	bool ready_sent;      /* READY=1 has gone to systemd */
 	/* Settings loaded by reloads (the first is the caller's): each is
 	 * kept while a task's definition points into it. */

@@ -46,3 +46,46 @@ second_signal_kills() {
 		gone "${f##*.}"
 	done
 }
+
+# A shutdown-waits-for worker that finishes when $T/finish appears, and
+# records a SIGTERM if one reaches it.
+FLUSH='trap "echo SIGTERM >>\"$T/flush-signals\"; exit 0" TERM; touch "$T/flush-ready"; until [ -e "$T/finish" ]; do sleep 0.02; done; echo flushed >"$T/flush-done"'
+
+@test "the first stop signal in a shutdown that PROGRAM's end began kills nothing" {
+	# As "docker stop" after the program ended while a flush still runs.
+	T=$T start_aiorun -t 60 -W flush="$FLUSH" -w slow="exec \"$PROBE\" record \"$T\" 0 ignore" -- sh -c 'until [ -e "$1/end" ]; do sleep 0.02; done; exit 3' sh "$T"
+	wait_for 5 test -e "$T/flush-ready"
+	wait_for 5 has_files "$T/ready.*" 1
+	touch "$T/end"
+	wait_for 5 log_has "Running pending tasks till complete"
+	kill -TERM "$AIORUN_PID"
+	wait_for 5 log_has "Received SIGTERM during shutdown: it goes on; a second one kills every remaining task"
+	# The worker that ignores SIGTERM keeps its grace, the flush its work.
+	alive "$AIORUN_PID"
+	log_lacks "killing every remaining task"
+	log_lacks "Task slow ended"
+	touch "$T/finish"
+	wait_for 5 test -e "$T/flush-done"
+	[ ! -e "$T/flush-signals" ]
+	# A second request, from another process, kills what is left.
+	kill_from_another TERM "$AIORUN_PID"
+	finish_aiorun 5
+	log_has "Received SIGTERM during shutdown: killing every remaining task"
+	log_has "Task slow ended by SIGKILL"
+	# PROGRAM's end began the shutdown: its status.
+	[ "$status" -eq 3 ]
+}
+
+@test "the first stop signal during the hook of a shutdown a worker's end began lets the hook finish" {
+	start_aiorun --on-shutdown "until [ -e '$T/finish' ]; do sleep 0.02; done; echo hooked >'$T/hook-done'" -- true
+	wait_for 5 log_has "Running the on-shutdown hook"
+	kill -INT "$AIORUN_PID"
+	wait_for 5 log_has "Received SIGINT during shutdown: it goes on"
+	alive "$AIORUN_PID"
+	touch "$T/finish"
+	finish_aiorun 5
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/hook-done")" = hooked ]
+	log_lacks "ended with status 137"
+	log_has "Leaving. Bye!"
+}

@@ -35,13 +35,18 @@ static void test_table(void)
 	/* Cancelling waits for the hook. */
 	check_cell(STATE_HOOK, EVENT_HOOK_DONE, ACTION_CANCEL, STATE_STOPPING);
 	check_cell(STATE_HOOK, EVENT_ALL_GONE, ACTION_NONE, STATE_HOOK);
-	/* A second stop signal kills, during the hook as while stopping. */
-	check_cell(STATE_HOOK, EVENT_STOP_SIGNAL, ACTION_KILL_ALL,
+	/* A second stop request kills, during the hook as while stopping. */
+	check_cell(STATE_HOOK, EVENT_STOP_AGAIN, ACTION_KILL_ALL,
 		   STATE_KILLING);
-	check_cell(STATE_STOPPING, EVENT_STOP_SIGNAL, ACTION_KILL_ALL,
+	check_cell(STATE_STOPPING, EVENT_STOP_AGAIN, ACTION_KILL_ALL,
 		   STATE_KILLING);
-	check_cell(STATE_KILLING, EVENT_STOP_SIGNAL, ACTION_NONE,
-		   STATE_KILLING);
+	check_cell(STATE_KILLING, EVENT_STOP_AGAIN, ACTION_NONE, STATE_KILLING);
+	/* A first one, in a shutdown that a worker's end began, changes
+	 * nothing: the hook, the graces and the waits keep their time. */
+	check_cell(STATE_HOOK, EVENT_STOP_SIGNAL, ACTION_NOTE_STOP, STATE_HOOK);
+	check_cell(STATE_STOPPING, EVENT_STOP_SIGNAL, ACTION_NOTE_STOP,
+		   STATE_STOPPING);
+	check_cell(STATE_DONE, EVENT_STOP_SIGNAL, ACTION_NOTE_STOP, STATE_DONE);
 	/* Deadlines. */
 	check_cell(STATE_STOPPING, EVENT_GRACE_EXPIRED, ACTION_KILL_LATE,
 		   STATE_STOPPING);
@@ -72,9 +77,9 @@ static void test_table(void)
 	/* The end. */
 	check_cell(STATE_STOPPING, EVENT_ALL_GONE, ACTION_FINISH, STATE_DONE);
 	check_cell(STATE_KILLING, EVENT_ALL_GONE, ACTION_FINISH, STATE_DONE);
-	/* While the rest of the output is written out, a signal gives it
-	 * up. */
-	check_cell(STATE_DONE, EVENT_STOP_SIGNAL, ACTION_ABANDON_OUTPUT,
+	/* While the rest of the output is written out, a second stop
+	 * request gives it up. */
+	check_cell(STATE_DONE, EVENT_STOP_AGAIN, ACTION_ABANDON_OUTPUT,
 		   STATE_DONE);
 
 	/* Nothing leaves DONE, and nothing goes back to RUNNING. */
@@ -86,6 +91,7 @@ static void test_table(void)
 			if (state == STATE_DONE)
 				CHECK(step.next == STATE_DONE &&
 				      (step.action == ACTION_NONE ||
+				       step.action == ACTION_NOTE_STOP ||
 				       step.action == ACTION_ABANDON_OUTPUT));
 			if (state != STATE_RUNNING)
 				CHECK(step.next != STATE_RUNNING);
