@@ -434,6 +434,24 @@ static int apply(struct settings *s, const struct option_def *def,
 			     value);
 }
 
+/* Checks VALUE as DEF's without applying it: a key of the config file
+ * that the command line or the environment overrides is still checked,
+ * since a file with a bad value is a bad file (SPEC section 7), and
+ * --check must find it before the override is taken away. */
+static int check_overridden(struct settings *s, const struct option_def *def,
+			    const char *value, const char *origin)
+{
+	struct settings scratch = *s;
+	int result;
+
+	scratch.error[0] = '\0';
+	result = apply(&scratch, def, value, origin);
+	/* The one setter with an effect beyond S: back to the value in use. */
+	if (def->set == set_log_format)
+		log_set_json(s->output.json);
+	return result == 0 ? 0 : settings_fail(s, "%s", scratch.error);
+}
+
 int options_load_environment(struct settings *s)
 {
 	char name[64];
@@ -441,6 +459,8 @@ int options_load_environment(struct settings *s)
 	for (size_t i = 0; i < OPTION_COUNT; i++) {
 		const char *value;
 
+		/* A variable that the command line overrides is not read, as
+		 * an option given twice keeps the last. */
 		if (options[i].source == FROM_CLI_ONLY || s->seen[i])
 			continue;
 		env_name(options[i].name, name, sizeof(name));
@@ -466,13 +486,13 @@ int options_set_file_key(struct settings *s, const char *key, const char *value,
 
 		if (strcmp(def->name, key) != 0 || def->source != FROM_ALL)
 			continue;
+		snprintf(where, sizeof(where), "%s: %s", origin, key);
 		if (s->seen[i])
-			return 0;
+			return check_overridden(s, def, value, where);
 		/* inih's VALUE lives only as long as the handler call. */
 		if ((value = settings_strdup(s, value)) == NULL ||
 		    (s->file_origin[i] = settings_strdup(s, origin)) == NULL)
 			return settings_fail(s, "%s: out of memory", origin);
-		snprintf(where, sizeof(where), "%s: %s", origin, key);
 		return apply(s, def, value, where);
 	}
 	return settings_fail(s, "%s: unknown key '%s' in [aiorun]", origin,

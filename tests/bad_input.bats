@@ -32,6 +32,16 @@ START='touch "$T/started"'
 	AIORUN_WAIT_TIMEOUT=forever expect 64 "aiorun: AIORUN_WAIT_TIMEOUT: invalid duration (2, 0.5, 500ms, 2s, 1m, 1h) 'forever' (see aiorun --help)" -w "a=$START"
 }
 
+@test "a bad value in the config file is an error even where an option overrides it" {
+	conf '[aiorun]\ngrace = bad\n'
+	expect 78 "aiorun: $T/c:2: grace: invalid duration (2, 0.5, 500ms, 2s, 1m, 1h) 'bad'" -t 2 -c "$T/c" -- touch "$T/started"
+	AIORUN_GRACE=1 expect 78 "aiorun: $T/c:2: grace: invalid duration (2, 0.5, 500ms, 2s, 1m, 1h) 'bad'" --check -c "$T/c" -- touch "$T/started"
+	# The overridden value is checked, not used: the log stays text.
+	conf '[aiorun]\nlog-format = json\n'
+	expect 0 "main  restart=no         program   touch $T/started
+aiorun: configuration OK" --log-format text --check -c "$T/c" -- touch "$T/started"
+}
+
 @test "numbers take digits alone: no blank or sign before a signal or a count" {
 	expect 64 "aiorun: --stop-signal: invalid signal ' 15' (see aiorun --help)" --stop-signal " 15" -w "a=$START"
 	expect 64 "aiorun: --stop-signal: invalid signal '+15' (see aiorun --help)" --stop-signal +15 -w "a=$START"
