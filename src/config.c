@@ -112,8 +112,11 @@ int config_load(struct settings *s, int argc, char **argv, int *exit_status)
 	}
 	*exit_status = EXIT_USAGE;
 	if (s->worker_count == 0) {
+		/* The synopsis first: the usage message SPEC section 1 asks
+		 * for, then the one line that names the cause. */
 		options_usage(stderr);
-		return -1;
+		return usage_error("nothing to run: give a PROGRAM or a "
+				   "worker");
 	}
 	if (s->listen_worker != NULL &&
 	    settings_find_worker(s, s->listen_worker) == NULL) {

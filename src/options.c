@@ -616,5 +616,7 @@ const char *options_where(const struct settings *s, const char *name, char *buf,
 
 void options_usage(FILE *stream)
 {
-	fputs(usage_text, stream);
+	/* The synopsis: up to the first blank line. */
+	fwrite(usage_text, 1, strstr(usage_text, "\n\n") + 1 - usage_text,
+	       stream);
 }

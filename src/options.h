@@ -38,7 +38,7 @@ bool options_from_command_line(const struct settings *s, const char *name);
 const char *options_where(const struct settings *s, const char *name, char *buf,
 			  size_t size);
 
-/* The usage text, for --help and for a call with nothing to run. */
+/* The synopsis, for a call with nothing to run. */
 void options_usage(FILE *stream);
 
 #endif

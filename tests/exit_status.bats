@@ -87,6 +87,12 @@ death_by_signal_is_128_plus_n() {
 	run "$AIORUN"
 	[ "$status" -eq 64 ]
 	[[ "$output" = "usage: aiorun "* ]]
+	# The synopsis, and one line that names the cause.
+	[ "${#lines[@]}" -eq 4 ]
+	[ "${lines[3]}" = "aiorun: nothing to run: give a PROGRAM or a worker (see aiorun --help)" ]
+	run "$AIORUN" -c /dev/null -t 2
+	[ "$status" -eq 64 ]
+	[ "${lines[3]}" = "aiorun: nothing to run: give a PROGRAM or a worker (see aiorun --help)" ]
 }
 
 @test "--map-exit turns one status into another, after everything else" {
