@@ -123,14 +123,13 @@ int config_load(struct settings *s, int argc, char **argv, int *exit_status)
 		/* From the config file, it is the file's error. */
 		bool from_file = !options_from_command_line(s, "listen-fds");
 
-		if (!from_file)
-			return usage_error("--listen-fds: no worker named '%s'",
-					   s->listen_worker);
 		char where[600];
 
-		log_errx("%s: no worker named '%s'",
-			 options_where(s, "listen-fds", where, sizeof(where)),
-			 s->listen_worker);
+		options_where(s, "listen-fds", where, sizeof(where));
+		if (!from_file)
+			return usage_error("%s: no worker named '%s'", where,
+					   s->listen_worker);
+		log_errx("%s: no worker named '%s'", where, s->listen_worker);
 		*exit_status = EXIT_CONFIG;
 		return -1;
 	}

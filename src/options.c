@@ -469,7 +469,7 @@ int options_load_environment(struct settings *s)
 		 */
 		if (value == NULL || value[0] == '\0')
 			continue;
-		s->seen[i] = true;
+		s->seen[i] = s->from_env[i] = true;
 		if (apply(s, &options[i], value, name) == -1)
 			return -1;
 	}
@@ -609,6 +609,8 @@ const char *options_where(const struct settings *s, const char *name, char *buf,
 
 	if (def != NULL && !s->seen[def - options] && origin != NULL)
 		snprintf(buf, size, "%s: %s", origin, name);
+	else if (def != NULL && s->from_env[def - options])
+		env_name(name, buf, size);
 	else
 		snprintf(buf, size, "--%s", name);
 	return buf;

@@ -34,7 +34,8 @@ bool options_is_variable(const char *entry);
 bool options_from_command_line(const struct settings *s, const char *name);
 
 /* Where the option NAME was set, for a message about its value:
- * "--NAME", or "FILE:LINE: NAME" for the config file's key. */
+ * "--NAME", "AIORUN_NAME", or "FILE:LINE: NAME" for the config file's
+ * key. */
 const char *options_where(const struct settings *s, const char *name, char *buf,
 			  size_t size);
 

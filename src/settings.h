@@ -79,6 +79,7 @@ struct settings {
 	/* Private to the loader. */
 	size_t worker_cap;
 	bool seen[OPTION_SLOTS]; /* set on the command line or environment */
+	bool from_env[OPTION_SLOTS]; /* set by its AIORUN_<NAME> variable */
 	const char *file_origin[OPTION_SLOTS]; /* "FILE:LINE" of its key */
 	void **owned; /* allocations freed by settings_finish */
 	size_t owned_count, owned_cap;

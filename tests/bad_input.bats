@@ -30,6 +30,10 @@ START='touch "$T/started"'
 	expect 64 "aiorun: --stop-on: invalid value (failure, exit, none) 'sometimes' (see aiorun --help)" --stop-on sometimes -w "a=$START"
 	expect 64 "aiorun: --config: invalid file name '' (see aiorun --help)" --config= -w "a=$START"
 	AIORUN_WAIT_TIMEOUT=forever expect 64 "aiorun: AIORUN_WAIT_TIMEOUT: invalid duration (2, 0.5, 500ms, 2s, 1m, 1h) 'forever' (see aiorun --help)" -w "a=$START"
+	# Those checked once every worker is known name their variable too.
+	AIORUN_FORMATION=nope=2 expect 64 "aiorun: AIORUN_FORMATION: no worker named 'nope' (see aiorun --help)" -w "a=$START"
+	AIORUN_LISTEN_FDS=nope expect 64 "aiorun: AIORUN_LISTEN_FDS: no worker named 'nope' (see aiorun --help)" -w "a=$START"
+	expect 64 "aiorun: --listen-fds: no worker named 'nope' (see aiorun --help)" --listen-fds nope -w "a=$START"
 }
 
 @test "a bad value in the config file is an error even where an option overrides it" {
