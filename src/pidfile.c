@@ -71,8 +71,9 @@ static int open_locked(int dir, const char *name, pid_t *other)
 				O_CLOEXEC,
 			0644);
 
+	/* A FIFO without a reader, a socket or a directory. */
 	if (fd == -1) {
-		if (errno == ENXIO)
+		if (errno == ENXIO || errno == EISDIR)
 			errno = EINVAL;
 		return -1;
 	}

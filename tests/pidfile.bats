@@ -67,6 +67,11 @@ load helpers
 	[ "$status" -eq 71 ]
 	[ "$output" = "aiorun: $T/aiorun.pid: not a regular file" ]
 	[ ! -e "$T/started" ]
+	mkdir "$T/dir.pid"
+	run "$AIORUN" --pidfile "$T/dir.pid" -- touch "$T/started"
+	[ "$status" -eq 71 ]
+	[ "$output" = "aiorun: $T/dir.pid: not a regular file" ]
+	[ ! -e "$T/started" ]
 }
 
 @test "a --pidfile replaced while aiorun runs is left alone at exit" {
