@@ -141,15 +141,31 @@ static int resolve(struct client *c)
 	return 0;
 }
 
-/* "Control: restart web db (uid 1000)": what was obeyed, and whose. */
-static void log_obeyed(const struct client *c)
+/* "Control: restart web db (uid 1000)": what is obeyed, with its options,
+ * and by whom (SPEC section 9). */
+static void log_request(const struct client *c)
 {
-	char what[256] = "";
+	const struct ctl_request *req = &c->req;
+	char what[512] = "", option[64];
 
-	strlcat(what, ctl_command_name(c->req.command), sizeof(what));
-	if (c->req.command == CTL_SIGNAL) {
+	strlcat(what, ctl_command_name(req->command), sizeof(what));
+	if (req->command == CTL_SIGNAL) {
 		strlcat(what, " ", sizeof(what));
-		strlcat(what, signal_name(c->req.signo), sizeof(what));
+		strlcat(what, signal_name(req->signo), sizeof(what));
+	}
+	if (req->command == CTL_WAIT) {
+		strlcat(what, req->for_exited ? " --for exited" : " --for ready",
+			sizeof(what));
+		if (req->timeout >= 0) {
+			snprintf(option, sizeof(option), " --timeout %s",
+				 duration_text(req->timeout));
+			strlcat(what, option, sizeof(what));
+		}
+	}
+	if (req->command == CTL_LOGS) {
+		snprintf(option, sizeof(option), " -n %ld%s", req->lines,
+			 req->follow ? " -f" : "");
+		strlcat(what, option, sizeof(what));
 	}
 	if (c->req.all)
 		strlcat(what, " --all", sizeof(what));
@@ -249,6 +265,20 @@ static void start_one(struct client *c, struct task *t, const char *done)
 /* During the shutdown a start (or restart) is refused; a stop changes
  * nothing, and that is no failure: the shutdown has each worker's end in
  * hand already (SPEC section 9). */
+static bool changes_what_runs(const struct client *c)
+{
+	switch (c->req.command) {
+	case CTL_START:
+	case CTL_STOP:
+	case CTL_RESTART:
+	case CTL_RELOAD:
+	case CTL_SHUTDOWN:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static bool refuse_in_shutdown(struct client *c)
 {
 	size_t count;
@@ -272,7 +302,6 @@ static void do_stop(struct client *c)
 
 	if (refuse_in_shutdown(c))
 		return;
-	log_obeyed(c);
 	if (c->req.command == CTL_START) {
 		for (size_t k = 0; k < c->target_count; k++)
 			start_one(c, all[c->targets[k]], "started");
@@ -291,10 +320,13 @@ static void do_signal(struct client *c)
 	size_t count;
 	struct task **all = control_tasks(c->ctl, &count);
 
-	log_obeyed(c);
 	for (size_t k = 0; k < c->target_count; k++) {
 		struct task *t = all[c->targets[k]];
 
+		/* --all means the workers that run: a one-shot task done
+		 * long ago is no failure of "signal HUP --all". */
+		if (t->pid <= 0 && c->req.all)
+			continue;
 		if (t->pid <= 0)
 			report(c, t, true, "not running");
 		else if (task_signal(t, c->req.signo) == -1)
@@ -510,7 +542,6 @@ static void do_logs(struct client *c)
 
 static void do_shutdown(struct client *c)
 {
-	log_obeyed(c);
 	if (!supervisor_running(c->ctl->sup)) {
 		report(c, NULL, false, "already shutting down");
 	} else {
@@ -606,7 +637,6 @@ static void do_reload(struct client *c)
 	char **names = NULL;
 	char err[1024];
 
-	log_obeyed(c);
 	if (!supervisor_running(ctl->sup)) {
 		report(c, NULL, true, "not reloaded: aiorun is shutting down");
 		client_end(c, CTL_FAILED);
@@ -659,9 +689,12 @@ void commands_handle(struct client *c, char *line)
 		client_end(c, CTL_FAILED);
 		return;
 	}
+	/* During the shutdown, a command that would change what runs is
+	 * answered but not obeyed, so not logged either. */
+	if (supervisor_running(c->ctl->sup) || !changes_what_runs(c))
+		log_request(c);
 	switch (c->req.command) {
 	case CTL_STATUS:
-		log_obeyed(c);
 		do_status(c);
 		break;
 	case CTL_START:
@@ -673,11 +706,9 @@ void commands_handle(struct client *c, char *line)
 		do_signal(c);
 		break;
 	case CTL_WAIT:
-		log_obeyed(c);
 		do_wait(c);
 		break;
 	case CTL_LOGS:
-		log_obeyed(c);
 		do_logs(c);
 		break;
 	case CTL_RELOAD:

@@ -226,6 +226,11 @@ EOF2
 	run ctl signal TERM web
 	[ "$status" -eq 1 ]
 	[ "$output" = "aiorunctl: web: not running" ]
+	# --all is every worker that runs: web, stopped, is no failure.
+	run ctl signal HUP --all
+	[ "$status" -eq 0 ]
+	[ "$output" = "hup: sent SIGHUP" ]
+	wait_for 5 test "$(grep -c "got HUP" "$OUT")" -eq 2
 	stop_set
 }
 
@@ -256,7 +261,7 @@ EOF2
 	[ "$status" -eq 0 ]
 	# aiorun's lines go out in order with the captured ones: soon, not
 	# necessarily before the answer.
-	wait_for 5 log_has "Control: logs tick (uid $(id -u))"
+	wait_for 5 log_has "Control: logs -n 3 tick (uid $(id -u))"
 	[ "${#lines[@]}" -eq 3 ]
 	[[ "${lines[0]}" =~ ^tick\ [0-9]+$ ]]
 	n=${lines[2]#tick }
@@ -282,9 +287,10 @@ EOF2
 	waiter=$!
 	ctl logs -f job >"$T/followed" 2>&1 3>&- &
 	follower=$!
-	# Every command obeyed is logged, the queries too.
-	wait_for 5 log_has "Control: wait job (uid $(id -u))"
-	wait_for 5 log_has "Control: logs job (uid $(id -u))"
+	# Every command obeyed is logged, the queries too, with their
+	# options.
+	wait_for 5 log_has "Control: wait --for exited job (uid $(id -u))"
+	wait_for 5 log_has "Control: logs -n 100 -f job (uid $(id -u))"
 	touch "$T/go"
 	finish_aiorun
 	[ "$status" -eq 0 ]
@@ -355,7 +361,19 @@ EOF2
 	run ctl stop slow
 	[ "$status" -eq 0 ]
 	[ "$output" = "slow: not stopped: aiorun is shutting down" ]
+	run ctl reload
+	[ "$status" -eq 1 ]
+	[ "$output" = "aiorunctl: not reloaded: aiorun is shutting down" ]
+	run ctl shutdown
+	[ "$status" -eq 0 ]
+	[ "$output" = "already shutting down" ]
+	# Answered, not obeyed: none of them is logged as obeyed.
+	run ctl status once
+	wait_for 5 log_has "Control: status once (uid $(id -u))"
 	log_lacks "Control: start"
+	log_lacks "Control: stop"
+	log_lacks "Control: reload"
+	log_lacks "Control: shutdown"
 	log_lacks "Started task once"
 	# The shutdown lasts until the test lets slow end, not a guess.
 	touch "$T/release"
