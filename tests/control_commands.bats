@@ -9,6 +9,18 @@ ctl() {
 	"$AIORUNCTL" -s "$T/ctl.sock" "$@"
 }
 
+# Runs aiorunctl; checks its exit status and all it printed.
+ctl_expect() {
+	local want_status=$1 want_output=$2
+	shift 2
+	run ctl "$@"
+	if [ "$status" -ne "$want_status" ] || [ "$output" != "$want_output" ]; then
+		echo "aiorunctl $*: status $status, output '$output'"
+		echo "  wanted status $want_status, output '$want_output'"
+		return 1
+	fi
+}
+
 # A set of two workers: web sleeps, tick writes a line every 50 ms.
 start_set() {
 	start_aiorun --control "$T/ctl.sock" "$@" \
@@ -354,19 +366,11 @@ EOF2
 	wait_for 5 worker_has_state once exited
 	kill -TERM "$AIORUN_PID"
 	wait_for 5 log_has "Running pending tasks till complete"
-	run ctl start once
-	[ "$status" -eq 1 ]
-	[ "$output" = "aiorunctl: once: not started: aiorun is shutting down" ]
+	ctl_expect 1 "aiorunctl: once: not started: aiorun is shutting down" start once
 	# A stop changes nothing, and is no failure.
-	run ctl stop slow
-	[ "$status" -eq 0 ]
-	[ "$output" = "slow: not stopped: aiorun is shutting down" ]
-	run ctl reload
-	[ "$status" -eq 1 ]
-	[ "$output" = "aiorunctl: not reloaded: aiorun is shutting down" ]
-	run ctl shutdown
-	[ "$status" -eq 0 ]
-	[ "$output" = "already shutting down" ]
+	ctl_expect 0 "slow: not stopped: aiorun is shutting down" stop slow
+	ctl_expect 1 "aiorunctl: not reloaded: aiorun is shutting down" reload
+	ctl_expect 0 "already shutting down" shutdown
 	# Answered, not obeyed: none of them is logged as obeyed.
 	run ctl status once
 	wait_for 5 log_has "Control: status once (uid $(id -u))"
@@ -384,9 +388,7 @@ EOF2
 @test "unknown worker, unknown command, missing argument: one line, 1 or 64, nothing changed" {
 	start_set
 	web=$(pid_of web)
-	run ctl stop web nosuch
-	[ "$status" -eq 1 ]
-	[ "$output" = "aiorunctl: nosuch: no such worker" ]
+	ctl_expect 1 "aiorunctl: nosuch: no such worker" stop web nosuch
 	alive "$web"
 	worker_has_state web running
 	run ctl frobnicate
