@@ -85,7 +85,7 @@ enum order_verdict order_verdict(struct task *const *tasks,
 	return verdict;
 }
 
-void order_start_waiting(struct task **tasks, size_t count)
+void order_start_waiting(struct task **tasks, size_t count, bool start)
 {
 	bool again = true;
 
@@ -100,6 +100,8 @@ void order_start_waiting(struct task **tasks, size_t count)
 				continue;
 			switch (order_verdict(tasks, t, why, sizeof(why))) {
 			case ORDER_GO:
+				if (!start)
+					break;
 				task_post(t, TEV_START);
 				again = true;
 				break;

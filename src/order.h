@@ -21,9 +21,10 @@ enum order_verdict order_verdict(struct task *const *tasks,
 				 const struct task *t, char *why, size_t size);
 
 /* Starts each of the COUNT TASKS held back by "after" whose conditions
- * are all met now (TEV_START), and skips each whose conditions can no
- * longer be (task_skip, logged once). A start may meet another's
- * condition ("started"), hence rounds until nothing changes. */
-void order_start_waiting(struct task **tasks, size_t count);
+ * are all met now (TEV_START), unless START is false, and skips each
+ * whose conditions can no longer be (task_skip, logged once). A start may
+ * meet another's condition ("started"), hence rounds until nothing
+ * changes. */
+void order_start_waiting(struct task **tasks, size_t count, bool start);
 
 #endif

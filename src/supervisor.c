@@ -128,12 +128,12 @@ static void check_all_ready(struct supervisor *sup)
 	systemd_notify("READY=1\nSTATUS=Running %zu tasks", sup->live);
 }
 
-/* Starts the tasks held back by "after" whose turn came, and skips
- * those whose turn cannot come. */
-static void start_waiting(struct supervisor *sup)
+/* Starts the tasks held back by "after" whose turn came, unless START is
+ * false, and skips those whose turn cannot come. */
+static void start_waiting(struct supervisor *sup, bool start)
 {
 	if (!sup->ctx.shutting_down)
-		order_start_waiting(sup->tasks, sup->live);
+		order_start_waiting(sup->tasks, sup->live, start);
 }
 
 static void task_ready(struct task *t, void *owner)
@@ -142,7 +142,7 @@ static void task_ready(struct task *t, void *owner)
 
 	(void)t;
 	/* Once the shutdown began, none is waiting any more. */
-	start_waiting(sup);
+	start_waiting(sup, true);
 	check_all_ready(sup);
 }
 
@@ -151,9 +151,10 @@ static void task_ended(struct task *t, const struct end_outcome *out,
 {
 	struct supervisor *sup = owner;
 
-	/* What waits for its end, or can no longer start, is seen to
-	 * before its end may begin the shutdown. */
-	start_waiting(sup);
+	/* What can no longer start is seen to before this end may begin
+	 * the shutdown; what it lets start does not start when it does: it
+	 * would be cancelled at once. */
+	start_waiting(sup, out->verdict != VERDICT_SHUTDOWN);
 	if (out->failed && sup->facts.first_failure < 0)
 		sup->facts.first_failure = status;
 	if (out->verdict == VERDICT_SHUTDOWN)
@@ -461,7 +462,7 @@ int supervisor_start(struct supervisor *sup, int *exit_status)
 	for (size_t i = 0; i < sup->count; i++)
 		if (sup->tasks[i]->pid > 0)
 			task_post(sup->tasks[i], TEV_STARTED);
-	start_waiting(sup);
+	start_waiting(sup, true);
 	check_all_ready(sup);
 	systemd_watchdog_start(sup->loop);
 	return 0;

@@ -112,3 +112,38 @@ CONF
 	finish_aiorun
 	[ "$status" -eq 0 ]
 }
+
+@test "an end that begins the shutdown starts nothing that waited for it" {
+	# x's end meets cleanup's condition and, failing, ends the set:
+	# cleanup would be cancelled at once, so it is not started.
+	cat >"$T/aiorun.conf" <<'CONF'
+[worker:x]
+command = until [ -e "$T/go" ]; do sleep 0.02; done; exit 2
+
+[worker:cleanup]
+command = touch "$T/cleanup"; exec sleep 300
+after = x:exited
+
+[worker:other]
+command = touch "$T/other"; exec sleep 300
+CONF
+	start_aiorun -c "$T/aiorun.conf"
+	wait_for 5 test -e "$T/other"
+	touch "$T/go"
+	finish_aiorun
+	[ "$status" -eq 2 ]
+	log_has "Entering shutdown phase. (x ended with status 2)"
+	log_lacks "Started task cleanup"
+	log_lacks "Cancelling task: cleanup"
+	[ ! -e "$T/cleanup" ]
+	# PROGRAM's end too.
+	cat >"$T/aiorun.conf" <<'CONF'
+[worker:after-main]
+command = touch "$T/after-main"; exec sleep 300
+after = main:success
+CONF
+	run "$AIORUN" -c "$T/aiorun.conf" -- true
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"Started task after-main"* ]]
+	[ ! -e "$T/after-main" ]
+}
