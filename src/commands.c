@@ -154,7 +154,8 @@ static void log_request(const struct client *c)
 		strlcat(what, signal_name(req->signo), sizeof(what));
 	}
 	if (req->command == CTL_WAIT) {
-		strlcat(what, req->for_exited ? " --for exited" : " --for ready",
+		strlcat(what,
+			req->for_exited ? " --for exited" : " --for ready",
 			sizeof(what));
 		if (req->timeout >= 0) {
 			snprintf(option, sizeof(option), " --timeout %s",
@@ -191,6 +192,17 @@ static char *uptime_text(double seconds, char *buf, size_t size)
 	return buf;
 }
 
+/* What status shows for T: while a reload's new definition waits for
+ * the old process to end, the old one, stopping, with its pid. */
+static const struct task *shown(const struct client *c, const struct task *t)
+{
+	const struct task *old = NULL;
+
+	if (t->state == TASK_WAITING)
+		old = supervisor_replaced(c->ctl->sup, t);
+	return old != NULL ? old : t;
+}
+
 static void do_status(struct client *c)
 {
 	size_t count;
@@ -209,7 +221,7 @@ static void do_status(struct client *c)
 			   width, "NAME", "STATE", "PID", "UPTIME", "RESTARTS",
 			   "LAST", "HEALTH", "WAITS-FOR");
 	for (size_t k = 0; k < c->target_count; k++) {
-		const struct task *t = all[c->targets[k]];
+		const struct task *t = shown(c, all[c->targets[k]]);
 		double up = t->pid > 0 ? now - t->started_at : 0;
 		char pid[16] = "null", last[16] = "null", upt[32];
 		const char *health = health_state_name(t);
@@ -343,13 +355,14 @@ static void do_signal(struct client *c)
 static bool settle(struct client *c, struct task *t)
 {
 	switch (c->req.command) {
+	/* A stop waits for the process a reload is replacing too. */
 	case CTL_STOP:
-		if (is_up(t))
+		if (is_up(t) || supervisor_replaced(c->ctl->sup, t) != NULL)
 			return false;
 		report(c, t, false, "%s", fsm_task_state_name(t->state));
 		return true;
 	case CTL_RESTART:
-		if (is_up(t))
+		if (is_up(t) || supervisor_replaced(c->ctl->sup, t) != NULL)
 			return false;
 		if (!supervisor_running(c->ctl->sup)) {
 			report(c, t, true,

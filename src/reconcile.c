@@ -36,6 +36,14 @@ static struct task *leaving_task(const struct supervisor *sup, const char *name)
 	return NULL;
 }
 
+struct task *supervisor_replaced(const struct supervisor *sup,
+				 const struct task *t)
+{
+	struct task *old = leaving_task(sup, t->def->name);
+
+	return old != NULL && task_alive(old) ? old : NULL;
+}
+
 /* T may start now: what it comes after is ready, and the task it
  * replaces is gone. */
 static void start_if_free(struct supervisor *sup, struct task *t)
@@ -107,10 +115,45 @@ static void say(void (*report)(const char *line, void *data), void *data,
 	report(line, data);
 }
 
+static bool text_differs(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
+}
+
+/* The [aiorun] keys that take effect from a reload on and differ between
+ * A and B, "grace, stop-on", into BUF; empty when none does. */
+static void settings_changes(const struct settings *a, const struct settings *b,
+			     char *buf, size_t size)
+{
+	const struct {
+		const char *key;
+		bool differs;
+	} keys[] = {
+		{"grace", a->grace != b->grace},
+		{"wait-timeout", a->wait_timeout != b->wait_timeout},
+		{"stop-signal", a->stop_signal != b->stop_signal},
+		{"stop-on", a->stop_on != b->stop_on},
+		{"run-forever", a->run_forever != b->run_forever},
+		{"on-shutdown", text_differs(a->on_shutdown, b->on_shutdown)},
+		{"map-exit",
+		 memcmp(a->exit_map, b->exit_map, sizeof(a->exit_map)) != 0},
+	};
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!keys[i].differs)
+			continue;
+		if (buf[0] != '\0')
+			strlcat(buf, ", ", size);
+		strlcat(buf, keys[i].key, size);
+	}
+}
+
 int supervisor_reload(struct supervisor *sup, struct settings *next,
 		      void (*report)(const char *line, void *data), void *data)
 {
 	size_t n = next->worker_count, count = 0, changes = 0, leaving;
+	char keys[128];
 	struct task **tasks = calloc(n + sup->count + 1, sizeof(*tasks));
 	enum change *change = calloc(n + 1, sizeof(*change));
 	struct settings **gens =
@@ -171,6 +214,14 @@ int supervisor_reload(struct supervisor *sup, struct settings *next,
 		tasks[count++] = sup->tasks[i];
 	free(sup->tasks);
 	sup->tasks = tasks;
+	settings_changes(sup->settings, next, keys, sizeof(keys));
+	if (keys[0] != '\0') {
+		char what[sizeof(keys) + 16];
+
+		snprintf(what, sizeof(what), "changed: %s", keys);
+		say(report, data, "[aiorun]", what);
+		changes++;
+	}
 	sup->gens[sup->gen_count++] = next;
 	sup->settings = next;
 	sup->ctx.settings = next;

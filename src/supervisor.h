@@ -33,6 +33,11 @@ void supervisor_signal(int signo, void *sup);
  * (task_post). A reload changes the array (supervisor_reload). */
 struct task **supervisor_tasks(struct supervisor *sup, size_t *count);
 
+/* The task that a reload replaced by T (the same name, its old
+ * definition) while it still has a process, or NULL. */
+struct task *supervisor_replaced(const struct supervisor *sup,
+				 const struct task *t);
+
 /* Reload (SPEC section 9): NEXT, a second settings loaded from the same
  * command line and files, replaces the current ones. Workers of the same
  * name and an equal definition (worker_equal) keep their task and

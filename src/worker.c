@@ -725,5 +725,6 @@ bool worker_equal(const struct worker *a, const struct worker *b)
 	       text_equal(a->health_command, b->health_command) &&
 	       a->health_interval == b->health_interval &&
 	       a->health_timeout == b->health_timeout &&
-	       a->health_retries == b->health_retries;
+	       a->health_retries == b->health_retries && a->tty == b->tty &&
+	       a->port == b->port;
 }

@@ -159,3 +159,65 @@ start_first() {
 	log_lacks "ERROR: AddressSanitizer"
 	log_lacks "ERROR: LeakSanitizer"
 }
+
+@test "while a changed worker's old process is in its grace, status shows it and stop waits for it" {
+	# slow ends only when $T/release appears, whatever signal it gets.
+	cat >"$T/aiorun.conf" <<-'CONF'
+	[aiorun]
+	grace = 60s
+	[worker:slow]
+	command = trap '' TERM; touch "$T/up.v1"; until [ -e "$T/release" ]; do sleep 0.02; done
+	CONF
+	start_aiorun --control "$T/ctl.sock" -c "$T/aiorun.conf"
+	wait_for 5 test -S "$T/ctl.sock"
+	wait_for 5 worker_has_state slow running
+	old=$(pid_of slow)
+	sed -i 's/up.v1/up.v2/' "$T/aiorun.conf"
+	run ctl reload
+	[ "$status" -eq 0 ]
+	[ "$output" = "slow changed: restarting" ]
+	# The old process ignores SIGTERM: it is the one status shows.
+	run ctl status --json slow
+	[[ "$output" = *"\"state\":\"stopping\",\"pid\":$old,"* ]]
+	ctl stop slow >"$T/stopped" 2>&1 3>&- &
+	stopper=$!
+	wait_for 5 log_has "Control: stop slow"
+	alive "$stopper"
+	alive "$old"
+	touch "$T/release"
+	wait_for 5 gone "$stopper"
+	wait "$stopper"
+	[ "$(cat "$T/stopped")" = "slow: stopped" ]
+	gone "$old"
+	[ ! -e "$T/up.v2" ]
+	worker_has_state slow stopped
+	kill -TERM "$AIORUN_PID"
+	finish_aiorun
+	[ "$status" -eq 0 ]
+}
+
+@test "reload reports changed [aiorun] keys, and restarts a Procfile worker whose PORT moved" {
+	printf 'a: exec sleep 300\nb: echo "b on $PORT"; exec sleep 301\nc: echo "c on $PORT"; exec sleep 302\n' >"$T/Procfile"
+	printf '[aiorun]\ngrace = 4s\n' >"$T/aiorun.conf"
+	start_aiorun --control "$T/ctl.sock" -c "$T/aiorun.conf" -f "$T/Procfile"
+	wait_for 5 test -S "$T/ctl.sock"
+	wait_for 5 grep -q "c on 5200" "$OUT"
+	a=$(pid_of a)
+	printf '[aiorun]\ngrace = 1s\nstop-on = exit\n' >"$T/aiorun.conf"
+	run ctl reload
+	[ "$status" -eq 0 ]
+	[ "$output" = "[aiorun] changed: grace, stop-on" ]
+	# c moves up a line: its PORT is 5100 now, b's 5200.
+	printf 'a: exec sleep 300\nc: echo "c on $PORT"; exec sleep 302\nb: echo "b on $PORT"; exec sleep 301\n' >"$T/Procfile"
+	run ctl reload
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "$output" = *"b changed: restarting"* ]]
+	[[ "$output" = *"c changed: restarting"* ]]
+	wait_for 5 grep -q "c on 5100" "$OUT"
+	wait_for 5 grep -q "b on 5200" "$OUT"
+	[ "$(pid_of a)" = "$a" ]
+	kill -TERM "$AIORUN_PID"
+	finish_aiorun
+	[ "$status" -eq 0 ]
+}
