@@ -201,8 +201,8 @@ static int run(int argc, char **argv, char **names)
 
 int main(int argc, char **argv)
 {
-	char **names;
-	int status;
+	char **names, **words = NULL;
+	int status, count = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 ||
@@ -216,11 +216,27 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	}
-	if ((names = calloc((size_t)argc + 1, sizeof(*names))) == NULL) {
+	if ((names = calloc((size_t)argc * 2 + 1, sizeof(*names))) == NULL ||
+	    (words = calloc((size_t)argc * 2 + 1, sizeof(*words))) == NULL) {
 		perror("aiorunctl");
+		free(names);
 		return CTL_UNAVAILABLE;
 	}
-	status = run(argc, argv, names);
+	/* --socket=PATH and -sPATH are -s PATH. */
+	for (int i = 0; i < argc; i++) {
+		if (i > 0 && strncmp(argv[i], "--socket=", 9) == 0) {
+			words[count++] = "-s";
+			words[count++] = argv[i] + 9;
+		} else if (i > 0 && strncmp(argv[i], "-s", 2) == 0 &&
+			   argv[i][2] != '\0') {
+			words[count++] = "-s";
+			words[count++] = argv[i] + 2;
+		} else {
+			words[count++] = argv[i];
+		}
+	}
+	status = run(count, words, names);
+	free(words);
 	free(names);
 	return status;
 }

@@ -18,6 +18,14 @@ ctl() {
 	# AIORUN_CONTROL is found too.
 	run env XDG_RUNTIME_DIR=/nonexistent AIORUN_CONTROL="$XDG_RUNTIME_DIR/aiorun.sock" "$AIORUNCTL" status b
 	[ "$status" -eq 0 ]
+	# So is -s in all its spellings, before or after the command.
+	for form in "--socket=$XDG_RUNTIME_DIR/aiorun.sock" "-s$XDG_RUNTIME_DIR/aiorun.sock"; do
+		run env XDG_RUNTIME_DIR=/nonexistent "$AIORUNCTL" "$form" status b
+		[ "$status" -eq 0 ]
+		[[ "${lines[1]}" = "b "*running* ]]
+		run env XDG_RUNTIME_DIR=/nonexistent "$AIORUNCTL" status b "$form"
+		[ "$status" -eq 0 ]
+	done
 	kill -TERM "$AIORUN_PID"
 	finish_aiorun
 	[ "$status" -eq 0 ]
