@@ -3,12 +3,14 @@
 #include <errno.h>
 #include <ev.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 static int notify_fd = -1;
@@ -57,8 +59,20 @@ int systemd_init(void)
 		address.sun_path[0] = '\0';
 	else
 		address_len++;
-	notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	/* Non-blocking: a service manager that does not read must not hold
+	 * the supervisor. */
+	notify_fd =
+		socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	return notify_fd == -1 ? -1 : 0;
+}
+
+/* Tries, a millisecond apart, for a message systemd waits for. */
+#define NOTIFY_PATIENCE 100
+
+static bool awaited(const char *message)
+{
+	return strncmp(message, "READY=1", 7) == 0 ||
+	       strncmp(message, "STOPPING=1", 10) == 0;
 }
 
 void systemd_notify(const char *fmt, ...)
@@ -76,10 +90,23 @@ void systemd_notify(const char *fmt, ...)
 		return;
 	if ((size_t)len >= sizeof(message))
 		len = sizeof(message) - 1;
-	while (sendto(notify_fd, message, (size_t)len, MSG_NOSIGNAL,
-		      (const struct sockaddr *)&address, address_len) == -1 &&
-	       errno == EINTR)
-		;
+	/* The receiver's queue is full: READY=1 and STOPPING=1, which
+	 * systemd waits for, get up to NOTIFY_PATIENCE tries a millisecond
+	 * apart; the rest (WATCHDOG=1 comes again, STATUS= is news only)
+	 * is dropped. */
+	for (int tries = 0;; tries++) {
+		if (sendto(notify_fd, message, (size_t)len,
+			   MSG_NOSIGNAL | MSG_DONTWAIT,
+			   (const struct sockaddr *)&address,
+			   address_len) != -1 ||
+		    (errno != EINTR && errno != EAGAIN))
+			return;
+		if (errno == EAGAIN &&
+		    (!awaited(message) || tries == NOTIFY_PATIENCE))
+			return;
+		if (errno == EAGAIN)
+			nanosleep(&(struct timespec){0, 1000000}, NULL);
+	}
 }
 
 /* The watchdog ----------------------------------------------------------- */

@@ -90,3 +90,34 @@ LISTEN_FDNAMES=web" ]
 	[ "$status" -eq 64 ]
 	[ "$output" = "aiorun: --listen-fds: no worker named 'nobody' (see aiorun --help)" ]
 }
+
+@test "a service manager that does not read holds nothing up: aiorun never blocks on NOTIFY_SOCKET" {
+	# Bound, not read until $T/drain appears: its queue fills with the
+	# watchdog's pings (a millisecond apart) and every send finds it full.
+	python3 -c '
+import os, socket, sys, time
+t = sys.argv[1]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(t + "/stuck.sock")
+open(t + "/bound", "w").close()
+while not os.path.exists(t + "/drain"):
+    time.sleep(0.02)
+s.setblocking(False)
+with open(t + "/messages", "w") as out:
+    try:
+        while True:
+            out.write(s.recv(4096).decode().replace("\n", " ") + "\n")
+    except BlockingIOError:
+        pass
+' "$T" 3>&- &
+	LISTENER=$!
+	wait_for 5 test -e "$T/bound"
+	NOTIFY_SOCKET=$T/stuck.sock WATCHDOG_USEC=2000 run timeout -k 5 20 "$AIORUN" -- sh -c 'sleep 1; exit 3'
+	# PROGRAM's end was seen and its status passed on, within the bound.
+	[ "$status" -eq 3 ]
+	[[ "$output" = *"Leaving. Bye!"* ]]
+	touch "$T/drain"
+	wait "$LISTENER"
+	# What was queued before the queue filled is there, READY=1 first.
+	[ "$(head -n 1 "$T/messages")" = "READY=1 STATUS=Running 1 tasks" ]
+}
