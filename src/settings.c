@@ -1,10 +1,13 @@
 #include "settings.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "json.h"
 
 void settings_init(struct settings *s)
 {
@@ -158,6 +161,41 @@ static const char *restart_name(enum restart_policy policy)
 	return names[policy];
 }
 
+/* TEXT as a JSON string's inside, on standard output. */
+static void print_json_text(const char *text)
+{
+	size_t len = strlen(text);
+	char *escaped = malloc(json_escaped_len(text, len) + 1);
+
+	if (escaped == NULL)
+		return;
+	fwrite(escaped, 1, (size_t)(json_escape(escaped, text, len) - escaped),
+	       stdout);
+	free(escaped);
+}
+
+static void print_text(const char *text, bool json)
+{
+	if (json)
+		print_json_text(text);
+	else
+		fputs(text, stdout);
+}
+
+/* The command as --check shows it: PROGRAM's words, or the shell line. */
+static void print_command(const struct worker *w, bool json)
+{
+	if (!w->is_main) {
+		print_text(w->argv[2], json);
+		return;
+	}
+	for (char **arg = w->argv; *arg != NULL; arg++) {
+		if (arg != w->argv)
+			putchar(' ');
+		print_text(*arg, json);
+	}
+}
+
 void settings_print(const struct settings *s)
 {
 	int width = 0;
@@ -167,18 +205,21 @@ void settings_print(const struct settings *s)
 			width = (int)strlen(s->workers[i].name);
 	for (size_t i = 0; i < s->worker_count; i++) {
 		const struct worker *w = &s->workers[i];
+		const char *role = w->is_main     ? "program"
+				   : w->waits_for ? "waits-for"
+						  : "-";
 
-		printf("%-*s  restart=%-10s %-9s ", width, w->name,
-		       restart_name(w->restart),
-		       w->is_main     ? "program"
-		       : w->waits_for ? "waits-for"
-				      : "-");
-		if (w->is_main)
-			for (char **arg = w->argv; *arg != NULL; arg++)
-				printf("%s%s", arg == w->argv ? "" : " ", *arg);
+		/* In JSON, as every line aiorun writes (SPEC section 12). */
+		if (s->output.json)
+			printf("{\"name\":\"%s\",\"restart\":\"%s\","
+			       "\"role\":\"%s\",\"command\":\"",
+			       w->name, restart_name(w->restart),
+			       role[0] == '-' ? "worker" : role);
 		else
-			printf("%s", w->argv[2]);
-		printf("\n");
+			printf("%-*s  restart=%-10s %-9s ", width, w->name,
+			       restart_name(w->restart), role);
+		print_command(w, s->output.json);
+		printf(s->output.json ? "\"}\n" : "\n");
 	}
 	fflush(stdout);
 }

@@ -49,6 +49,16 @@ PROCFILE
 	[ "$output" = "aiorun: --log-format: invalid value (text, json) 'yaml' (see aiorun --help)" ]
 }
 
+@test "--check under JSON prints each task as an object" {
+	"$AIORUN" --log-format json --check -W 'flush=echo "a	b"' -- printf '%s\n' x >"$OUT" 2>"$ERR"
+	each_object "$OUT"
+	each_object "$ERR"
+	[ "$(jq -r '"\(.name) \(.restart) \(.role)"' "$OUT")" = "$(printf 'flush no waits-for\nmain no program')" ]
+	[ "$(jq -r 'select(.name == "flush") | .command' "$OUT")" = "$(printf 'echo "a\tb"')" ]
+	[ "$(jq -r 'select(.name == "main") | .command' "$OUT")" = 'printf %s\n x' ]
+	[ "$(jq -r .msg "$ERR")" = "configuration OK" ]
+}
+
 @test "JSON keeps every line, in order, with a slow reader" {
 	printf 'a: seq 1 200000\nb: seq 1 200000 >&2\n' >"$T/Procfile"
 	"$AIORUN" -q --log-format json -f "$T/Procfile" 2>"$ERR" 3>&- | (sleep 0.5; cat) >"$OUT"
