@@ -66,6 +66,9 @@ struct sink {
 	bool may_block;         /* a pipe, socket or terminal: may stall */
 	bool no_nowait;         /* refuses RWF_NOWAIT (a terminal) */
 	atomic_bool broken;     /* that output has no reader any more */
+	atomic_bool failing;    /* its last write failed (a full disk, EIO):
+				   lines are lost; the pool's writes say
+				   when that ends */
 	struct logfile *log;    /* or a worker's log file */
 };
 
@@ -350,10 +353,30 @@ static int write_all(struct output *out, int fd, bool may_block,
 	return 0;
 }
 
+/* Says once per episode that the lines of aiorun's standard output or
+ * error are being lost, and when they are written again: a full disk
+ * under a redirected output is no reason to stop, nor to be silent. */
+static void tell_failing(struct sink *sink, int error)
+{
+	const char *name = sink->fd == 1 ? "output" : "error";
+
+	bool failing = atomic_load(&sink->failing);
+
+	if (error != 0 && !failing)
+		log_warnx("standard %s: cannot write: %s; its lines are lost "
+			  "until it can be written again",
+			  name, strerror(error));
+	else if (error == 0 && failing)
+		log_warnx("standard %s: written again; lines were lost before",
+			  name);
+	atomic_store(&sink->failing, error != 0);
+}
+
 static void write_batch(struct pool_job *job)
 {
 	struct batch *b = (struct batch *)job;
 	struct sink *sink = b->sink;
+	int error;
 
 	if (sink->log != NULL) {
 		if (!atomic_load(&b->out->abandoned))
@@ -369,9 +392,12 @@ static void write_batch(struct pool_job *job)
 			continue;
 		if (atomic_load(&sink->broken))
 			return;
-		if (write_all(b->out, sink->fd, sink->may_block,
-			      b->data + b->from, end - b->from) == EPIPE)
+		error = write_all(b->out, sink->fd, sink->may_block,
+				  b->data + b->from, end - b->from);
+		if (error == EPIPE)
 			atomic_store(&sink->broken, true);
+		else
+			tell_failing(sink, error);
 		b->from = end;
 	}
 }
@@ -413,12 +439,14 @@ static bool write_now(struct batch *b)
 }
 
 /* Whether SINK's next batch may be written on the loop's thread: not a
- * log file (rotated on the pool), not given up, and nothing of it queued
- * before, so that its lines keep their order. */
+ * log file (rotated on the pool), not given up, not failing (the pool
+ * tells when it recovers), and nothing of it queued before, so that its
+ * lines keep their order. */
 static bool may_write_now(struct output *out, struct sink *sink)
 {
 	return sink->log == NULL && !(sink->may_block && sink->no_nowait) &&
-	       !atomic_load(&sink->broken) && !atomic_load(&out->abandoned) &&
+	       !atomic_load(&sink->broken) && !atomic_load(&sink->failing) &&
+	       !atomic_load(&out->abandoned) &&
 	       pool_lane_idle(out->pool, sink->lane);
 }
 

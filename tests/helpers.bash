@@ -32,6 +32,8 @@ teardown() {
 	# Processes that wrote their PID to $T/pids, should a failed test
 	# have left them.
 	[ ! -s "$T/pids" ] || kill -KILL $(cat "$T/pids") 2>/dev/null || true
+	# A file system a test mounted.
+	[ -z "${MOUNTED:-}" ] || umount -l "$MOUNTED" 2>/dev/null || true
 	rm -rf "$T"
 }
 
