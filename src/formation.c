@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "parse.h"
 
 /* Calls EACH with every "NAME=N" item of TEXT; stops at the first -1. */
 static int each_item(const char *text,
@@ -18,8 +19,7 @@ static int each_item(const char *text,
 		return -1;
 	while (result == 0 && (item = strsep(&rest, ",")) != NULL) {
 		char *equals = strchr(item, '=');
-		const char *errstr;
-		int count;
+		long long count;
 
 		items++;
 		if (equals == NULL) {
@@ -27,12 +27,12 @@ static int each_item(const char *text,
 			break;
 		}
 		*equals = '\0';
-		count = (int)strtonum(equals + 1, 0, WORKER_COPIES_MAX,
-				      &errstr);
-		if (errstr != NULL || !worker_valid_name(item))
+		if (parse_number(equals + 1, 0, WORKER_COPIES_MAX, &count) ==
+			    -1 ||
+		    !worker_valid_name(item))
 			result = -1;
 		else
-			result = each(item, count, data);
+			result = each(item, (int)count, data);
 	}
 	free(list);
 	return items > 0 ? result : -1;

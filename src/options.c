@@ -205,10 +205,12 @@ static int set_log_format(struct settings *s, const char *value)
 
 static int set_port(struct settings *s, const char *value)
 {
-	const char *errstr;
+	long long port;
 
-	s->port_base = (int)strtonum(value, 1, 65535, &errstr);
-	return errstr == NULL ? 0 : -1;
+	if (parse_number(value, 1, 65535, &port) == -1)
+		return -1;
+	s->port_base = (int)port;
+	return 0;
 }
 
 /* Checked here item by item; the names once every worker is known

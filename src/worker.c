@@ -230,11 +230,13 @@ static int set_log_keep(struct settings *s, struct worker *w, const char *value)
 
 static int set_copies(struct settings *s, struct worker *w, const char *value)
 {
-	const char *errstr;
+	long long copies;
 
 	(void)s;
-	w->copies = (int)strtonum(value, 0, WORKER_COPIES_MAX, &errstr);
-	return errstr == NULL ? 0 : -1;
+	if (parse_number(value, 0, WORKER_COPIES_MAX, &copies) == -1)
+		return -1;
+	w->copies = (int)copies;
+	return 0;
 }
 
 static int set_tty(struct settings *s, struct worker *w, const char *value)

@@ -53,6 +53,10 @@ aiorun: configuration OK" --log-format text --check -c "$T/c" -- touch "$T/start
 	expect 64 "aiorun: --executor-workers: invalid thread count (1-64) ' 2' (see aiorun --help)" -x " 2" -w "a=$START"
 	expect 64 "aiorun: --executor-workers: invalid thread count (1-64) '+2' (see aiorun --help)" -x +2 -w "a=$START"
 	expect 64 "aiorun: --map-exit: invalid exit mapping (CODE[:NEW], 0-255) '+1:0' (see aiorun --help)" -e +1:0 -w "a=$START"
+	expect 64 "aiorun: --formation: invalid formation (NAME=N[,NAME=N]..., N from 0 to 1000) 'a=+2' (see aiorun --help)" -m a=+2 -w "a=$START"
+	expect 64 "aiorun: --port: invalid port (1-65535) '+5' (see aiorun --help)" --port +5 -w "a=$START"
+	conf '[worker:w]\ncommand = %s\ncopies = +2\n' "$START"
+	expect 78 "aiorun: $T/c:3: copies: invalid count (0-1000) '+2'" -c "$T/c"
 	AIORUN_STOP_SIGNAL=" 15" expect 64 "aiorun: AIORUN_STOP_SIGNAL: invalid signal ' 15' (see aiorun --help)" -w "a=$START"
 	# As durations already did.
 	expect 64 "aiorun: --grace: invalid duration (2, 0.5, 500ms, 2s, 1m, 1h) ' 1' (see aiorun --help)" --grace " 1" -w "a=$START"
