@@ -328,8 +328,13 @@ static int each_line(struct settings *s, const char *path,
 		return settings_fail(s, "%s: %s", path, strerror(errno));
 	while (result == 0 && (len = read_line(s, file, path, number + 1, &line,
 					       &size)) >= 0) {
-		char *text = line + strspn(line, " \t");
+		char *text = line;
 
+		/* A UTF-8 byte order mark, as some Windows editors write:
+		 * skipped, as inih skips it in a config file. */
+		if (number == 0 && strncmp(text, "\xef\xbb\xbf", 3) == 0)
+			text += 3;
+		text += strspn(text, " \t");
 		number++;
 		while (len > 0 && strchr(" \t\r\n", line[len - 1]) != NULL)
 			line[--len] = '\0';

@@ -53,3 +53,16 @@ plain|exported|with spaces|single|worker|" ]
 	[ "$status" -eq 0 ]
 	[ "$output" = "yes" ]
 }
+
+@test "a UTF-8 byte order mark at the start of a Procfile or env-file is skipped" {
+	printf '\357\273\277web: echo "A=$A"\n' >"$T/Procfile"
+	printf '\357\273\277A=1\n' >"$T/env"
+	run "$AIORUN" -q -f "$T/Procfile" --env-file "$T/env"
+	[ "$status" -eq 0 ]
+	[ "$output" = "web | A=1" ]
+	# Elsewhere it is no blank: a name holds no such bytes.
+	printf 'web: true\n\357\273\277b: true\n' >"$T/Procfile"
+	run "$AIORUN" --check -f "$T/Procfile" --env-file none
+	[ "$status" -eq 78 ]
+	[[ "$output" = "aiorun: $T/Procfile:2: "* ]]
+}
