@@ -403,11 +403,13 @@ void commands_check_pending(struct client *c)
 	struct task **all = control_tasks(c->ctl, &count);
 	bool left = false;
 
-	for (size_t k = 0; k < c->target_count; k++) {
+	/* In the order given: a worker's line, and a restart's start, wait
+	 * for those named before it, as supervisorctl answers. */
+	for (size_t k = 0; k < c->target_count && !left; k++) {
 		if (c->done[k])
 			continue;
 		c->done[k] = settle(c, all[c->targets[k]]);
-		left = left || !c->done[k];
+		left = !c->done[k];
 	}
 	if (!left)
 		client_end(c, c->status);

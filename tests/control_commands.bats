@@ -133,6 +133,25 @@ stop_set() {
 	stop_set
 }
 
+@test "stop answers in the order the workers were named, whichever ends first" {
+	start_aiorun --control "$T/ctl.sock" -w slow="trap 'until [ -e $T/release ]; do sleep 0.02; done; exit 0' TERM; touch $T/slow-up; while :; do sleep 0.05; done" -w quick='exec sleep 300'
+	wait_for 5 test -S "$T/ctl.sock"
+	wait_for 5 test -e "$T/slow-up"
+	wait_for 5 worker_has_state quick running
+	ctl stop slow quick >"$T/stopped" 2>&1 3>&- &
+	stopper=$!
+	# quick has ended; its line waits for slow's.
+	wait_for 5 log_has "Task quick ended by SIGTERM"
+	[ ! -s "$T/stopped" ]
+	touch "$T/release"
+	wait_for 5 gone "$stopper"
+	wait "$stopper"
+	[ "$(cat "$T/stopped")" = "$(printf 'slow: stopped\nquick: stopped')" ]
+	kill -TERM "$AIORUN_PID"
+	finish_aiorun
+	[ "$status" -eq 0 ]
+}
+
 @test "stop sends SIGKILL after the worker's grace period" {
 	start_aiorun --control "$T/ctl.sock" -t 300ms \
 		-w stubborn='trap "" TERM; while :; do sleep 0.1; done' -w other='exec sleep 300'
@@ -197,10 +216,10 @@ EOF2
 	tick=$(pid_of tick)
 	run ctl restart web tick
 	[ "$status" -eq 0 ]
-	# One line each, in the order they came back.
+	# One line each, in the order given.
 	[ "${#lines[@]}" -eq 2 ]
-	[[ "$output" =~ (^|$'\n')web:\ restarted\ \(pid\ [0-9]+\)($|$'\n') ]]
-	[[ "$output" =~ (^|$'\n')tick:\ restarted\ \(pid\ [0-9]+\)($|$'\n') ]]
+	[[ "${lines[0]}" =~ ^web:\ restarted\ \(pid\ [0-9]+\)$ ]]
+	[[ "${lines[1]}" =~ ^tick:\ restarted\ \(pid\ [0-9]+\)$ ]]
 	gone "$web"
 	gone "$tick"
 	[ "$(pid_of web)" != "$web" ]
