@@ -453,8 +453,10 @@ void commands_wait_expired(struct client *c)
 	struct task **all = control_tasks(c->ctl, &count);
 	char d[32];
 
+	/* A worker named after one still awaited may be there already:
+	 * its own answer, not a timeout. */
 	for (size_t k = 0; k < c->target_count; k++)
-		if (!c->done[k])
+		if (!c->done[k] && !settle(c, all[c->targets[k]]))
 			report(c, all[c->targets[k]], true,
 			       "not %s after %s (now %s)",
 			       c->req.for_exited ? "ended" : "ready",

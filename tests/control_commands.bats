@@ -279,6 +279,12 @@ EOF2
 	run ctl wait --for exited --timeout 200ms web
 	[ "$status" -eq 1 ]
 	[ "$output" = "aiorunctl: web: not ended after 200ms (now running)" ]
+	# In the order named: short, ended, is answered for at the timeout,
+	# not timed out behind web.
+	run ctl wait --for exited --timeout 200ms web short
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "aiorunctl: web: not ended after 200ms (now running)" ]
+	[ "${lines[1]}" = "short: failed (status 4)" ]
 	run ctl wait short
 	[ "$status" -eq 1 ]
 	[ "$output" = "aiorunctl: short: failed before it was ready" ]
