@@ -343,21 +343,23 @@ static void restart_cb(struct ev_loop *loop, struct ev_timer *timer,
 	task_post(t, TEV_RESTART_DUE);
 }
 
-/* TACT_SPAWN: FROM says why, for the log. Returns whether a follow-up
+/* TACT_SPAWN: FROM and whether the policy restarts it (BY_POLICY) say
+ * why, for the log and the restart count. Returns whether a follow-up
  * event is in *NEXT. */
-static bool spawn_action(struct task *t, enum task_state from,
+static bool spawn_action(struct task *t, enum task_state from, bool by_policy,
 			 struct task_input *next)
 {
 	const struct worker *w = t->def;
 
 	ev_timer_stop(t->ctx->loop, &t->restart_timer);
-	if (from == TASK_BACKOFF)
+	/* RESTARTS counts what the policy did, not "aiorunctl start". */
+	if (by_policy)
 		t->restarts++;
 	if (start_now(t) == -1) {
 		*next = start_failed(t);
 		return true;
 	}
-	if (from == TASK_BACKOFF)
+	if (by_policy)
 		log_info("Restarted task %s (pid %d)", w->name, (int)t->pid);
 	else if (from == TASK_WAITING && w->after_count > 0)
 		log_info("Started task %s (pid %d) after %s%s", w->name,
@@ -464,7 +466,8 @@ static bool perform(struct task *t, enum task_action action,
 			t->start_count = 0;
 			t->next_delay = t->def->restart_delay;
 		}
-		return spawn_action(t, from, next);
+		return spawn_action(t, from, in->event == TEV_RESTART_DUE,
+				    next);
 	case TACT_WATCH:
 		log_debug("Started task %s (pid %d)", t->def->name,
 			  (int)t->pid);

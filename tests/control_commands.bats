@@ -210,6 +210,28 @@ EOF2
 	stop_set
 }
 
+@test "a start of a worker in backoff is no restart of its policy" {
+	cat >"$T/conf" <<EOF2
+[worker:crash]
+command = echo crashed >>"$T/starts"; exit 3
+restart = on-failure
+restart-delay = 5m
+[worker:web]
+command = exec sleep 300
+EOF2
+	start_aiorun --control "$T/ctl.sock" --stop-on none -c "$T/conf"
+	wait_for 5 test -S "$T/ctl.sock"
+	wait_for 5 worker_has_state crash backoff
+	run ctl start crash
+	[[ "$output" =~ ^crash:\ started ]]
+	wait_for 5 test "$(wc -l <"$T/starts")" -eq 2
+	wait_for 5 worker_has_state crash backoff
+	run ctl status --json crash
+	[[ "$output" = *'"restarts":0,'* ]]
+	log_lacks "Restarted task crash"
+	stop_set
+}
+
 @test "restart stops then starts each worker named" {
 	start_set
 	web=$(pid_of web)
