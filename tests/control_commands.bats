@@ -125,7 +125,7 @@ stop_set() {
 	run ctl stop main
 	[ "$status" -eq 0 ]
 	[ "$output" = "main: stopped" ]
-	wait_for 5 test "$(grep -c "^main | got TERM$" "$OUT")" -eq 2
+	wait_for 5 has_lines 2 "^main | got TERM$" "$OUT"
 	run ctl status --json main
 	[[ "$output" = *'"last_status":3,'* ]]
 	log_lacks "refused to exit"
@@ -224,7 +224,7 @@ EOF2
 	wait_for 5 worker_has_state crash backoff
 	run ctl start crash
 	[[ "$output" =~ ^crash:\ started ]]
-	wait_for 5 test "$(wc -l <"$T/starts")" -eq 2
+	wait_for 5 has_lines 2 crashed "$T/starts"
 	wait_for 5 worker_has_state crash backoff
 	run ctl status --json crash
 	[[ "$output" = *'"restarts":0,'* ]]
@@ -283,7 +283,7 @@ EOF2
 	run ctl signal HUP --all
 	[ "$status" -eq 0 ]
 	[ "$output" = "hup: sent SIGHUP" ]
-	wait_for 5 test "$(grep -c "got HUP" "$OUT")" -eq 2
+	wait_for 5 has_lines 2 "got HUP" "$OUT"
 	stop_set
 }
 

@@ -223,6 +223,13 @@ log_lacks() {
 	! grep -qF -- "$1" "$ERR"
 }
 
+# has_lines N PATTERN FILE: exactly N lines of FILE match PATTERN (grep's
+# basic regular expression). For wait_for, which must run the count
+# anew at each poll: "wait_for 5 test $(grep -c ...) -eq 2" counts once.
+has_lines() {
+	[ "$(grep -c -- "$2" "$3")" -eq "$1" ]
+}
+
 # The number of files matching a glob pattern.
 count_files() {
 	local n=0 f
