@@ -343,13 +343,13 @@ static void restart_cb(struct ev_loop *loop, struct ev_timer *timer,
 	task_post(t, TEV_RESTART_DUE);
 }
 
-/* TACT_SPAWN: FROM and whether the policy restarts it (BY_POLICY) say
- * why, for the log and the restart count. Returns whether a follow-up
- * event is in *NEXT. */
-static bool spawn_action(struct task *t, enum task_state from, bool by_policy,
-			 struct task_input *next)
+/* TACT_SPAWN: FROM and EVENT say why, for the log and the restart count.
+ * Returns whether a follow-up event is in *NEXT. */
+static bool spawn_action(struct task *t, enum task_state from,
+			 enum task_event event, struct task_input *next)
 {
 	const struct worker *w = t->def;
+	bool by_policy = event == TEV_RESTART_DUE;
 
 	ev_timer_stop(t->ctx->loop, &t->restart_timer);
 	/* RESTARTS counts what the policy did, not "aiorunctl start". */
@@ -361,7 +361,8 @@ static bool spawn_action(struct task *t, enum task_state from, bool by_policy,
 	}
 	if (by_policy)
 		log_info("Restarted task %s (pid %d)", w->name, (int)t->pid);
-	else if (from == TASK_WAITING && w->after_count > 0)
+	else if (from == TASK_WAITING && w->after_count > 0 &&
+		 event == TEV_START)
 		log_info("Started task %s (pid %d) after %s%s", w->name,
 			 (int)t->pid, w->after[0],
 			 w->after_count > 1 ? " and others" : "");
@@ -466,8 +467,7 @@ static bool perform(struct task *t, enum task_action action,
 			t->start_count = 0;
 			t->next_delay = t->def->restart_delay;
 		}
-		return spawn_action(t, from, in->event == TEV_RESTART_DUE,
-				    next);
+		return spawn_action(t, from, in->event, next);
 	case TACT_WATCH:
 		log_debug("Started task %s (pid %d)", t->def->name,
 			  (int)t->pid);

@@ -147,3 +147,26 @@ CONF
 	[[ "$output" != *"Started task after-main"* ]]
 	[ ! -e "$T/after-main" ]
 }
+
+@test "a worker started by hand before its turn is not logged as started after its dependency" {
+	cat >"$T/aiorun.conf" <<'CONF'
+[worker:db]
+command = exec sleep 300
+ready = exec:test -e "$T/never"
+
+[worker:w]
+command = touch "$T/w"; exec sleep 300
+after = db
+CONF
+	start_aiorun --control "$T/ctl.sock" -c "$T/aiorun.conf"
+	wait_for 5 test -S "$T/ctl.sock"
+	run ctl start w
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^w:\ started\ \(pid\ [0-9]+\)$ ]]
+	wait_for 5 test -e "$T/w"
+	grep -q "Started task w (pid [0-9]*)$" "$ERR"
+	log_lacks "after db"
+	kill -TERM "$AIORUN_PID"
+	finish_aiorun
+	[ "$status" -eq 0 ]
+}
