@@ -385,8 +385,9 @@ static bool settle(struct client *c, struct task *t)
 			return true;
 		}
 		if (!c->req.for_exited && is_down(t)) {
-			report(c, t, true, "%s before it was ready",
-			       fsm_task_state_name(t->state));
+			report(c, t, true, "%s %s it was ready",
+			       fsm_task_state_name(t->state),
+			       t->ready_seen ? "after" : "before");
 			return true;
 		}
 		return false;

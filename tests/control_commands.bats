@@ -107,7 +107,7 @@ stop_set() {
 	ctl wait --json web tick >"$T/o" 2>"$T/e" || status=$?
 	[ "$status" -eq 1 ]
 	[ "$(cat "$T/o")" = '{"name":"web","state":"running","result":"ready"}
-{"name":"tick","state":"stopped","error":"stopped before it was ready"}' ]
+{"name":"tick","state":"stopped","error":"stopped after it was ready"}' ]
 	[ ! -s "$T/e" ]
 	jq -e . "$T/o" >/dev/null
 	stop_set
@@ -309,7 +309,13 @@ EOF2
 	[ "${lines[1]}" = "short: failed (status 4)" ]
 	run ctl wait short
 	[ "$status" -eq 1 ]
-	[ "$output" = "aiorunctl: short: failed before it was ready" ]
+	[ "$output" = "aiorunctl: short: failed after it was ready" ]
+	stop_set
+	# One that never was.
+	printf '[worker:nr]\ncommand = sleep 0.2; exit 2\nready = exec:false\n[worker:web]\ncommand = exec sleep 300\n' >"$T/conf"
+	start_aiorun --control "$T/ctl.sock" --stop-on none -c "$T/conf"
+	wait_for 5 test -S "$T/ctl.sock"
+	ctl_expect 1 "aiorunctl: nr: failed before it was ready" wait nr
 	stop_set
 }
 
