@@ -314,7 +314,7 @@ int conffile_read_ini(struct settings *s, const char *path)
 /* Reads PATH line by line, calling HANDLE with each line stripped of its
  * newline and of surrounding blanks; blank lines and '#' comments are
  * skipped. */
-static int each_line(struct settings *s, const char *path,
+static int each_line(struct settings *s, const char *path, const char *named_by,
 		     int (*handle)(struct settings *s, char *line,
 				   const char *origin))
 {
@@ -324,6 +324,9 @@ static int each_line(struct settings *s, const char *path,
 	ssize_t len;
 	int number = 0, result = 0;
 
+	if (file == NULL && named_by != NULL)
+		return settings_fail(s, "%s: %s: %s", named_by, path,
+				     strerror(errno));
 	if (file == NULL)
 		return settings_fail(s, "%s: %s", path, strerror(errno));
 	while (result == 0 && (len = read_line(s, file, path, number + 1, &line,
@@ -374,7 +377,7 @@ static int procfile_line(struct settings *s, char *line, const char *origin)
 
 int conffile_read_procfile(struct settings *s, const char *path)
 {
-	return each_line(s, path, procfile_line);
+	return each_line(s, path, NULL, procfile_line);
 }
 
 static int env_line(struct settings *s, char *line, const char *origin)
@@ -409,7 +412,8 @@ static int env_line(struct settings *s, char *line, const char *origin)
 	return grown[count] == NULL ? -1 : 0;
 }
 
-int conffile_read_env(struct settings *s, const char *path)
+int conffile_read_env(struct settings *s, const char *path,
+		      const char *named_by)
 {
-	return each_line(s, path, env_line);
+	return each_line(s, path, named_by, env_line);
 }

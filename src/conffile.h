@@ -18,7 +18,10 @@ int conffile_read_ini(struct settings *s, const char *path);
 int conffile_read_procfile(struct settings *s, const char *path);
 
 /* "KEY=VALUE" lines (an "export " before KEY and one pair of quotes
- * around VALUE are dropped) into S->env_common. */
-int conffile_read_env(struct settings *s, const char *path);
+ * around VALUE are dropped) into S->env_common. NAMED_BY, when not NULL,
+ * says where PATH was named ("FILE:LINE: env-file"), for the error of a
+ * file that cannot be opened. */
+int conffile_read_env(struct settings *s, const char *path,
+		      const char *named_by);
 
 #endif

@@ -24,7 +24,7 @@ static int read_default_env(struct settings *s)
 		 slash ? (int)(slash - s->procfile + 1) : 0, s->procfile);
 	if (lstat(path, &st) == -1 && errno == ENOENT)
 		return 0;
-	return conffile_read_env(s, settings_strdup(s, path));
+	return conffile_read_env(s, settings_strdup(s, path), NULL);
 }
 
 /* The files named by the options, in a fixed order: the Procfile, then
@@ -43,8 +43,16 @@ static int load_files(struct settings *s)
 	if (!procfile_first && s->procfile != NULL &&
 	    conffile_read_procfile(s, s->procfile) == -1)
 		return -1;
-	if (s->env_file != NULL && strcmp(s->env_file, "none") != 0)
-		return conffile_read_env(s, s->env_file);
+	if (s->env_file != NULL && strcmp(s->env_file, "none") != 0) {
+		char where[600];
+
+		/* Named in the config file: that line is the cause too. */
+		options_where(s, "env-file", where, sizeof(where));
+		return conffile_read_env(
+			s, s->env_file,
+			options_from_command_line(s, "env-file") ? NULL
+								 : where);
+	}
 	if (s->env_file == NULL && s->procfile != NULL)
 		return read_default_env(s);
 	return 0;

@@ -75,6 +75,9 @@ aiorun: configuration OK" --log-format text --check -c "$T/c" -- touch "$T/start
 	expect 78 "aiorun: $T/dir: Is a directory" -f "$T/dir"
 	expect 78 "aiorun: $T/dir: Is a directory" --env-file "$T/dir" -w "a=$START"
 	expect 78 "aiorun: $T/dir: Is a directory" -c "$T/dir"
+	# Named by the config file: its line says where.
+	conf '[aiorun]\nenv-file = %s\n[worker:w]\ncommand = %s\n' "$T/none" "$START"
+	expect 78 "aiorun: $T/c:2: env-file: $T/none: No such file or directory" -c "$T/c"
 }
 
 @test "a catalogue of bad config files exits 78 with FILE:LINE" {
