@@ -5,12 +5,20 @@
 
 #include "fuzz.h"
 
-static const char *name; /* the worker being checked */
+static const char *name;  /* the worker being checked */
+static const char *input; /* the Procfile's first byte */
 
-/* Blanks, NAME, ':', blanks: what comes before a Procfile's command. */
+/* Blanks, NAME, ':', blanks: what comes before a Procfile's command; on
+ * the first line, after a UTF-8 byte order mark, if any. */
 static int name_colon(const char *line, size_t len)
 {
-	size_t i = strspn(line, " \t"), name_len = strlen(name);
+	size_t i, name_len = strlen(name);
+
+	if (line == input && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+		line += 3;
+		len -= 3;
+	}
+	i = strspn(line, " \t");
 
 	if (i > len || len - i < name_len + 1 ||
 	    memcmp(line + i, name, name_len) != 0 || line[i + name_len] != ':')
@@ -31,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *path =
 		fuzz_load_input(&s, 3, argv, data, size, &loaded, &status);
 
+	input = (const char *)data;
 	if (loaded == 0) {
 		FUZZ_ASSERT(s.worker_count > 0);
 		for (size_t i = 0; i < s.worker_count; i++) {
