@@ -1,6 +1,7 @@
 #include "ctlproto.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,6 @@ static int option(struct ctl_request *req, char **words, size_t count,
 		     strcmp(opt, "--timeout") == 0 ||
 		     strcmp(opt, "--for") == 0 || strcmp(opt, "-n") == 0 ||
 		     strcmp(opt, "--lines") == 0;
-	char *end;
 
 	if (!allowed(req->command, opt))
 		return fail(err, size, "%s: not an option of this command",
@@ -79,12 +79,13 @@ static int option(struct ctl_request *req, char **words, size_t count,
 				    value);
 		req->for_exited = strcmp(value, "exited") == 0;
 	} else if (strcmp(opt, "-n") == 0 || strcmp(opt, "--lines") == 0) {
-		errno = 0;
-		req->lines = strtol(value, &end, 10);
-		if (errno != 0 || end == value || *end != '\0' ||
-		    req->lines < 0)
+		long long lines;
+
+		/* Digits alone, as every number of aiorun's. */
+		if (parse_number(value, 0, LONG_MAX, &lines) == -1)
 			return fail(err, size, "-n: invalid line count '%s'",
 				    value);
+		req->lines = (long)lines;
 	} else {
 		return fail(err, size, "unknown option '%s'", opt);
 	}
@@ -96,6 +97,9 @@ static int check_names(const struct ctl_request *req, char *err, size_t size)
 {
 	const char *name = ctl_command_name(req->command);
 
+	if (req->name_count > 0 && req->all)
+		return fail(err, size, "%s: worker names and --all together",
+			    name);
 	switch (req->command) {
 	case CTL_STATUS:
 		return 0;
@@ -114,10 +118,6 @@ static int check_names(const struct ctl_request *req, char *err, size_t size)
 		if (req->name_count == 0 && !req->all)
 			return fail(err, size,
 				    "%s: name a worker, or give --all", name);
-		if (req->name_count > 0 && req->all)
-			return fail(err, size,
-				    "%s: worker names and --all together",
-				    name);
 		return 0;
 	}
 }

@@ -64,6 +64,10 @@ static void test_parse(void)
 	CHECK(parse(&r, "logs") == -1);
 	CHECK(parse(&r, "logs a b") == -1);
 	CHECK(parse(&r, "logs -n -3 a") == -1);
+	/* Digits alone; names or --all, never both, for status too. */
+	CHECK(parse(&r, "logs -n +3 a") == -1);
+	CHECK(parse(&r, "status --all web") == -1);
+	CHECK(parse(&r, "status --all") == 0 && r.all);
 	CHECK(parse(&r, "logs --all") == -1);
 	CHECK(parse(&r, "status -f") == -1);
 	CHECK(parse(&r, "reload web") == -1);
