@@ -184,10 +184,7 @@ stop_set() {
 }
 
 @test "start resets the start limit of a worker given up" {
-	start_aiorun --control "$T/ctl.sock" --stop-on none \
-		-w crash='echo crashed >>"$T/starts"; exit 3' -w web='exec sleep 300'
 	# "restart" and "start-limit" come from a config file.
-	stop_set
 	cat >"$T/conf" <<EOF2
 [worker:crash]
 command = echo crashed >>"$T/starts"; exit 3
@@ -197,7 +194,6 @@ start-limit = 2/1m
 [worker:web]
 command = exec sleep 300
 EOF2
-	rm -f "$T/starts"
 	start_aiorun --control "$T/ctl.sock" --stop-on none -c "$T/conf"
 	wait_for 5 test -S "$T/ctl.sock"
 	wait_for 5 worker_has_state crash failed
