@@ -184,6 +184,20 @@ int formation_expand(struct settings *s)
 
 		if (s->procfile != NULL && w->procfile_index >= 0)
 			w->port = s->port_base + 100 * w->procfile_index;
+		/* A PORT no program can bind is refused, where foreman
+		 * hands it on: the last copy's is the highest. */
+		if (w->port > 0 && w->port + w->copies - 1 > 65535) {
+			char copy[32] = "";
+
+			if (w->copies > 1)
+				snprintf(copy, sizeof(copy), ".%d", w->copies);
+			return settings_fail(s,
+					     "%s: %s%s would get PORT %d, past "
+					     "65535 (the base is %d)",
+					     w->origin, w->name, copy,
+					     w->port + w->copies - 1,
+					     s->port_base);
+		}
 		total += (size_t)w->copies;
 	}
 	if ((table = calloc(total + 1, sizeof(*table))) == NULL)

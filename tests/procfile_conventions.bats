@@ -54,6 +54,15 @@ web.2 7001
 web.3 7002" ]
 }
 
+@test "a PORT past 65535 is a configuration error naming the worker" {
+	printf 'web: touch "$T/started"\nb: true\n' >"$T/Procfile"
+	expect 78 "aiorun: $T/Procfile:1: web.2 would get PORT 65536, past 65535 (the base is 65535)" -f "$T/Procfile" --port 65535 -m web=2
+	expect 78 "aiorun: $T/Procfile:2: b would get PORT 65536, past 65535 (the base is 65436)" -f "$T/Procfile" --port 65436
+	# The highest that can be bound is fine.
+	run "$AIORUN" --check -f "$T/Procfile" --env-file none --port 65435
+	[ "$status" -eq 0 ]
+}
+
 @test "-m runs copies, each prefixed and named on its own; NAME=0 runs none" {
 	printf 'web: echo "$AIORUN_WORKER_NAME"\nclock: touch %s/clock\nq: echo q\n' "$T" >"$T/Procfile"
 	run "$AIORUN" -q -m all=2,clock=0 -f "$T/Procfile"
