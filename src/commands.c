@@ -274,9 +274,7 @@ static void start_one(struct client *c, struct task *t, const char *done)
 		       fsm_task_state_name(t->state));
 }
 
-/* During the shutdown a start (or restart) is refused; a stop changes
- * nothing, and that is no failure: the shutdown has each worker's end in
- * hand already (SPEC section 9). */
+/* A command that the shutdown answers but does not obey. */
 static bool changes_what_runs(const struct client *c)
 {
 	switch (c->req.command) {
@@ -291,6 +289,9 @@ static bool changes_what_runs(const struct client *c)
 	}
 }
 
+/* During the shutdown a start (or restart) is refused; a stop changes
+ * nothing, and that is no failure: the shutdown has each worker's end in
+ * hand already (SPEC section 9). */
 static bool refuse_in_shutdown(struct client *c)
 {
 	size_t count;
@@ -351,18 +352,24 @@ static void do_signal(struct client *c)
 	client_end(c, c->status);
 }
 
+/* Whether T, or the process a reload is replacing by T, still runs:
+ * what a stop waits for. */
+static bool still_up(const struct client *c, const struct task *t)
+{
+	return is_up(t) || supervisor_replaced(c->ctl->sup, t) != NULL;
+}
+
 /* Whether what C waits for T has come; says so, or why it cannot. */
 static bool settle(struct client *c, struct task *t)
 {
 	switch (c->req.command) {
-	/* A stop waits for the process a reload is replacing too. */
 	case CTL_STOP:
-		if (is_up(t) || supervisor_replaced(c->ctl->sup, t) != NULL)
+		if (still_up(c, t))
 			return false;
 		report(c, t, false, "%s", fsm_task_state_name(t->state));
 		return true;
 	case CTL_RESTART:
-		if (is_up(t) || supervisor_replaced(c->ctl->sup, t) != NULL)
+		if (still_up(c, t))
 			return false;
 		if (!supervisor_running(c->ctl->sup)) {
 			report(c, t, true,

@@ -128,13 +128,11 @@ int config_load(struct settings *s, int argc, char **argv, int *exit_status)
 	}
 	if (s->listen_worker != NULL &&
 	    settings_find_worker(s, s->listen_worker) == NULL) {
-		/* From the config file, it is the file's error. */
-		bool from_file = !options_from_command_line(s, "listen-fds");
-
 		char where[600];
 
 		options_where(s, "listen-fds", where, sizeof(where));
-		if (!from_file)
+		/* From the config file, it is the file's error. */
+		if (options_from_command_line(s, "listen-fds"))
 			return usage_error("%s: no worker named '%s'", where,
 					   s->listen_worker);
 		log_errx("%s: no worker named '%s'", where, s->listen_worker);

@@ -463,7 +463,8 @@ int options_load_environment(struct settings *s)
 
 		/* A variable that the command line overrides is not read, as
 		 * an option given twice keeps the last. */
-		if (options[i].source == FROM_CLI_ONLY || s->seen[i])
+		if (options[i].source == FROM_CLI_ONLY ||
+		    s->set_by[i] != SET_BELOW)
 			continue;
 		env_name(options[i].name, name, sizeof(name));
 		value = getenv(name);
@@ -471,7 +472,7 @@ int options_load_environment(struct settings *s)
 		 */
 		if (value == NULL || value[0] == '\0')
 			continue;
-		s->seen[i] = s->from_env[i] = true;
+		s->set_by[i] = SET_BY_VARIABLE;
 		if (apply(s, &options[i], value, name) == -1)
 			return -1;
 	}
@@ -489,7 +490,7 @@ int options_set_file_key(struct settings *s, const char *key, const char *value,
 		if (strcmp(def->name, key) != 0 || def->source != FROM_ALL)
 			continue;
 		snprintf(where, sizeof(where), "%s: %s", origin, key);
-		if (s->seen[i])
+		if (s->set_by[i] != SET_BELOW)
 			return check_overridden(s, def, value, where);
 		/* inih's VALUE lives only as long as the handler call. */
 		if ((value = settings_strdup(s, value)) == NULL ||
@@ -570,7 +571,7 @@ int options_load_command_line(struct settings *s, int argc, char **argv)
 			puts("aiorun " AIORUN_VERSION);
 			return 1;
 		}
-		s->seen[def - options] = true;
+		s->set_by[def - options] = SET_ON_COMMAND_LINE;
 		snprintf(origin, sizeof(origin), "--%s", def->name);
 		if (apply(s, def, def->takes_value ? optarg : "1", origin) ==
 		    -1)
@@ -600,7 +601,7 @@ bool options_from_command_line(const struct settings *s, const char *name)
 {
 	const struct option_def *def = option_by_name(name);
 
-	return def != NULL && s->seen[def - options];
+	return def != NULL && s->set_by[def - options] != SET_BELOW;
 }
 
 const char *options_where(const struct settings *s, const char *name, char *buf,
@@ -609,9 +610,10 @@ const char *options_where(const struct settings *s, const char *name, char *buf,
 	const struct option_def *def = option_by_name(name);
 	const char *origin = def != NULL ? s->file_origin[def - options] : NULL;
 
-	if (def != NULL && !s->seen[def - options] && origin != NULL)
+	if (def != NULL && s->set_by[def - options] == SET_BELOW &&
+	    origin != NULL)
 		snprintf(buf, size, "%s: %s", origin, name);
-	else if (def != NULL && s->from_env[def - options])
+	else if (def != NULL && s->set_by[def - options] == SET_BY_VARIABLE)
 		env_name(name, buf, size);
 	else
 		snprintf(buf, size, "--%s", name);

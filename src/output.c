@@ -55,6 +55,18 @@ struct batch {
 	char data[];
 };
 
+/* Where B's write I begins and ends; the last one, still open, ends at
+ * the batch's end. */
+static inline size_t write_begin(const struct batch *b, int i)
+{
+	return i > 0 ? b->ends[i - 1] : 0;
+}
+
+static inline size_t write_end(const struct batch *b, int i)
+{
+	return i < b->writes ? b->ends[i] : b->len;
+}
+
 /* Where lines go: aiorun's standard output or error, or a worker's log
  * file. Only the sink's lane touches its descriptor and size, one job at
  * a time, on a pool thread. */
@@ -360,13 +372,13 @@ static void tell_failing(struct sink *sink, int error)
 {
 	const char *name = sink->fd == 1 ? "output" : "error";
 
-	bool failing = atomic_load(&sink->failing);
-
-	if (error != 0 && !failing)
+	if ((error != 0) == atomic_load(&sink->failing))
+		return;
+	if (error != 0)
 		log_warnx("standard %s: cannot write: %s; its lines are lost "
 			  "until it can be written again",
 			  name, strerror(error));
-	else if (error == 0 && failing)
+	else
 		log_warnx("standard %s: written again; lines were lost before",
 			  name);
 	atomic_store(&sink->failing, error != 0);
@@ -386,7 +398,7 @@ static void write_batch(struct pool_job *job)
 		return;
 	}
 	for (int i = 0; i <= b->writes && b->from < b->len; i++) {
-		size_t end = i < b->writes ? b->ends[i] : b->len;
+		size_t end = write_end(b, i);
 
 		if (end <= b->from)
 			continue;
@@ -413,7 +425,7 @@ static bool write_now(struct batch *b)
 	struct sink *sink = b->sink;
 
 	for (int i = 0; i <= b->writes; i++) {
-		size_t end = i < b->writes ? b->ends[i] : b->len;
+		size_t end = write_end(b, i);
 
 		while (b->from < end) {
 			struct iovec v = {.iov_base = b->data + b->from,
@@ -527,7 +539,7 @@ static void submit(struct output *out, struct sink *sink)
 static char *reserve_slow(struct output *out, struct sink *sink, size_t len)
 {
 	struct batch *b = sink->open;
-	size_t write_start;
+	size_t open_write;
 
 	if (b != NULL && (b->len + len > b->cap ||
 			  (b->writes == BATCH_WRITES - 1 &&
@@ -548,8 +560,8 @@ static char *reserve_slow(struct output *out, struct sink *sink, size_t len)
 		b->from = 0;
 		sink->open = b;
 	}
-	write_start = b->writes > 0 ? b->ends[b->writes - 1] : 0;
-	if (b->len > write_start && b->len - write_start + len > WRITE_MAX)
+	open_write = write_begin(b, b->writes);
+	if (b->len > open_write && b->len - open_write + len > WRITE_MAX)
 		b->ends[b->writes++] = b->len;
 	b->len += len;
 	return b->data + b->len - len;
@@ -562,8 +574,7 @@ static inline char *reserve(struct output *out, struct sink *sink, size_t len)
 	struct batch *b = sink->open;
 
 	if (b != NULL && b->len + len <= b->cap &&
-	    b->len + len - (b->writes > 0 ? b->ends[b->writes - 1] : 0) <=
-		    WRITE_MAX) {
+	    b->len + len - write_begin(b, b->writes) <= WRITE_MAX) {
 		b->len += len;
 		return b->data + b->len - len;
 	}
@@ -732,8 +743,6 @@ static size_t emit_plain(struct stream *s, size_t from)
 	return (size_t)(p - s->pending.data);
 }
 
-/* Queues the whole lines read so far, and shows them to the tap, each
- * run of lines that end in their newline at once. */
 /* The lines held for the tap: the stream's bytes from START to END, each
  * line ending in its newline. */
 struct run {
@@ -760,6 +769,8 @@ static void run_add(struct stream *s, struct run *r, size_t from, size_t to)
 	r->end = to;
 }
 
+/* Queues the whole lines read so far, and shows them to the tap, each
+ * run of lines that end in their newline at once. */
 static void cut_lines(struct stream *s)
 {
 	struct line_buffer *b = &s->pending;

@@ -207,17 +207,18 @@ void settings_print(const struct settings *s)
 		const struct worker *w = &s->workers[i];
 		const char *role = w->is_main     ? "program"
 				   : w->waits_for ? "waits-for"
-						  : "-";
+						  : NULL;
 
 		/* In JSON, as every line aiorun writes (SPEC section 12). */
 		if (s->output.json)
 			printf("{\"name\":\"%s\",\"restart\":\"%s\","
 			       "\"role\":\"%s\",\"command\":\"",
 			       w->name, restart_name(w->restart),
-			       role[0] == '-' ? "worker" : role);
+			       role != NULL ? role : "worker");
 		else
 			printf("%-*s  restart=%-10s %-9s ", width, w->name,
-			       restart_name(w->restart), role);
+			       restart_name(w->restart),
+			       role != NULL ? role : "-");
 		print_command(w, s->output.json);
 		printf(s->output.json ? "\"}\n" : "\n");
 	}

@@ -78,8 +78,13 @@ struct settings {
 
 	/* Private to the loader. */
 	size_t worker_cap;
-	bool seen[OPTION_SLOTS]; /* set on the command line or environment */
-	bool from_env[OPTION_SLOTS]; /* set by its AIORUN_<NAME> variable */
+	/* Whether each option was set above the config file: on the
+	 * command line, or by its AIORUN_<NAME> variable. */
+	enum {
+		SET_BELOW,
+		SET_ON_COMMAND_LINE,
+		SET_BY_VARIABLE
+	} set_by[OPTION_SLOTS];
 	const char *file_origin[OPTION_SLOTS]; /* "FILE:LINE" of its key */
 	void **owned; /* allocations freed by settings_finish */
 	size_t owned_count, owned_cap;

@@ -98,14 +98,14 @@ void systemd_notify(const char *fmt, ...)
 		if (sendto(notify_fd, message, (size_t)len,
 			   MSG_NOSIGNAL | MSG_DONTWAIT,
 			   (const struct sockaddr *)&address,
-			   address_len) != -1 ||
-		    (errno != EINTR && errno != EAGAIN))
+			   address_len) != -1)
 			return;
-		if (errno == EAGAIN &&
-		    (!awaited(message) || tries == NOTIFY_PATIENCE))
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN || !awaited(message) ||
+		    tries == NOTIFY_PATIENCE)
 			return;
-		if (errno == EAGAIN)
-			nanosleep(&(struct timespec){0, 1000000}, NULL);
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
 	}
 }
 

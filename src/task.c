@@ -343,10 +343,12 @@ static void restart_cb(struct ev_loop *loop, struct ev_timer *timer,
 	task_post(t, TEV_RESTART_DUE);
 }
 
-/* TACT_SPAWN: FROM and EVENT say why, for the log and the restart count.
- * Returns whether a follow-up event is in *NEXT. */
-static bool spawn_action(struct task *t, enum task_state from,
-			 enum task_event event, struct task_input *next)
+/* TACT_SPAWN: EVENT says why, for the log and the restart count: a
+ * restart of the policy's, the turn of a worker held back by "after"
+ * (TEV_START comes only to a waiting one), or a start asked for. Returns
+ * whether a follow-up event is in *NEXT. */
+static bool spawn_action(struct task *t, enum task_event event,
+			 struct task_input *next)
 {
 	const struct worker *w = t->def;
 	bool by_policy = event == TEV_RESTART_DUE;
@@ -361,8 +363,7 @@ static bool spawn_action(struct task *t, enum task_state from,
 	}
 	if (by_policy)
 		log_info("Restarted task %s (pid %d)", w->name, (int)t->pid);
-	else if (from == TASK_WAITING && w->after_count > 0 &&
-		 event == TEV_START)
+	else if (event == TEV_START && w->after_count > 0)
 		log_info("Started task %s (pid %d) after %s%s", w->name,
 			 (int)t->pid, w->after[0],
 			 w->after_count > 1 ? " and others" : "");
@@ -454,8 +455,7 @@ static void kill_group(struct task *t)
 /* Carries ACTION out. Returns whether it led to a follow-up event, in
  * *NEXT. */
 static bool perform(struct task *t, enum task_action action,
-		    enum task_state from, const struct task_input *in,
-		    struct task_input *next)
+		    const struct task_input *in, struct task_input *next)
 {
 	switch (action) {
 	case TACT_NONE:
@@ -467,7 +467,7 @@ static bool perform(struct task *t, enum task_action action,
 			t->start_count = 0;
 			t->next_delay = t->def->restart_delay;
 		}
-		return spawn_action(t, from, in->event, next);
+		return spawn_action(t, in->event, next);
 	case TACT_WATCH:
 		log_debug("Started task %s (pid %d)", t->def->name,
 			  (int)t->pid);
@@ -535,7 +535,7 @@ static void task_dispatch(struct task *t, struct task_input in)
 			  fsm_task_event_name(in.event),
 			  fsm_task_state_name(step.next));
 		t->state = step.next;
-		if (!perform(t, step.action, from, &in, &next))
+		if (!perform(t, step.action, &in, &next))
 			break;
 		in = next;
 	}
