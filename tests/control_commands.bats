@@ -5,39 +5,13 @@
 
 load helpers
 
-ctl() {
-	"$AIORUNCTL" -s "$T/ctl.sock" "$@"
-}
-
-# Runs aiorunctl; checks its exit status and all it printed.
-ctl_expect() {
-	local want_status=$1 want_output=$2
-	shift 2
-	run ctl "$@"
-	if [ "$status" -ne "$want_status" ] || [ "$output" != "$want_output" ]; then
-		echo "aiorunctl $*: status $status, output '$output'"
-		echo "  wanted status $want_status, output '$want_output'"
-		return 1
-	fi
-}
-
 # A set of two workers: web sleeps, tick writes a line every 50 ms.
 start_set() {
-	start_aiorun --control "$T/ctl.sock" "$@" \
+	start_controlled "$@" \
 		-w web='exec sleep 300' \
 		-w tick='i=0; while :; do i=$((i+1)); echo "tick $i"; sleep 0.05; done'
-	wait_for 5 test -S "$T/ctl.sock"
 	wait_for 5 worker_has_state web running
 	wait_for 5 worker_has_state tick running
-}
-
-# worker_has_state NAME STATE
-worker_has_state() {
-	ctl status "$1" --json | grep -q "\"state\":\"$2\""
-}
-
-pid_of() {
-	ctl status --json "$1" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p'
 }
 
 stop_set() {
@@ -114,9 +88,8 @@ stop_set() {
 }
 
 @test "stop and restart of PROGRAM send it SIGTERM, outside any shutdown" {
-	start_aiorun --control "$T/ctl.sock" -t 20 -w web='exec sleep 300' \
+	start_controlled -t 20 -w web='exec sleep 300' \
 		-- sh -c 'trap "echo got TERM; exit 3" TERM; while :; do sleep 0.05; done'
-	wait_for 5 test -S "$T/ctl.sock"
 	wait_for 5 worker_has_state main running
 	run ctl restart main
 	[ "$status" -eq 0 ]
@@ -134,8 +107,7 @@ stop_set() {
 }
 
 @test "stop answers in the order the workers were named, whichever ends first" {
-	start_aiorun --control "$T/ctl.sock" -w slow="trap 'until [ -e $T/release ]; do sleep 0.02; done; exit 0' TERM; touch $T/slow-up; while :; do sleep 0.05; done" -w quick='exec sleep 300'
-	wait_for 5 test -S "$T/ctl.sock"
+	start_controlled -w slow="trap 'until [ -e $T/release ]; do sleep 0.02; done; exit 0' TERM; touch $T/slow-up; while :; do sleep 0.05; done" -w quick='exec sleep 300'
 	wait_for 5 test -e "$T/slow-up"
 	wait_for 5 worker_has_state quick running
 	ctl stop slow quick >"$T/stopped" 2>&1 3>&- &
@@ -153,9 +125,8 @@ stop_set() {
 }
 
 @test "stop sends SIGKILL after the worker's grace period" {
-	start_aiorun --control "$T/ctl.sock" -t 300ms \
+	start_controlled -t 300ms \
 		-w stubborn='trap "" TERM; while :; do sleep 0.1; done' -w other='exec sleep 300'
-	wait_for 5 test -S "$T/ctl.sock"
 	wait_for 5 worker_has_state stubborn running
 	run ctl stop stubborn
 	[ "$status" -eq 0 ]
@@ -194,8 +165,7 @@ start-limit = 2/1m
 [worker:web]
 command = exec sleep 300
 EOF2
-	start_aiorun --control "$T/ctl.sock" --stop-on none -c "$T/conf"
-	wait_for 5 test -S "$T/ctl.sock"
+	start_controlled --stop-on none -c "$T/conf"
 	wait_for 5 worker_has_state crash failed
 	[ "$(wc -l <"$T/starts")" -eq 2 ]
 	run ctl start crash
@@ -215,8 +185,7 @@ restart-delay = 5m
 [worker:web]
 command = exec sleep 300
 EOF2
-	start_aiorun --control "$T/ctl.sock" --stop-on none -c "$T/conf"
-	wait_for 5 test -S "$T/ctl.sock"
+	start_controlled --stop-on none -c "$T/conf"
 	wait_for 5 worker_has_state crash backoff
 	run ctl start crash
 	[[ "$output" =~ ^crash:\ started ]]
@@ -248,8 +217,7 @@ EOF2
 }
 
 @test "restart --all restarts every worker, and a lone PROGRAM too" {
-	start_aiorun --control "$T/ctl.sock" -- sleep 300
-	wait_for 5 test -S "$T/ctl.sock"
+	start_controlled -- sleep 300
 	main=$(pid_of main)
 	run ctl restart --all
 	[ "$status" -eq 0 ]
@@ -262,9 +230,8 @@ EOF2
 }
 
 @test "signal sends a signal to the worker's process group" {
-	start_aiorun --control "$T/ctl.sock" \
+	start_controlled \
 		-w hup='trap "echo got HUP" HUP; while :; do sleep 0.05; done' -w web='exec sleep 300'
-	wait_for 5 test -S "$T/ctl.sock"
 	wait_for 5 worker_has_state hup running
 	run ctl signal HUP hup
 	[ "$status" -eq 0 ]
@@ -284,9 +251,8 @@ EOF2
 }
 
 @test "wait returns once workers are ready, or have ended; --timeout bounds it" {
-	start_aiorun --control "$T/ctl.sock" --stop-on none \
+	start_controlled --stop-on none \
 		-w web='exec sleep 300' -w short='sleep 0.5; exit 4'
-	wait_for 5 test -S "$T/ctl.sock"
 	run ctl wait web
 	echo "wait web: status $status: $output"
 	[ "$status" -eq 0 ]
@@ -309,8 +275,7 @@ EOF2
 	stop_set
 	# One that never was.
 	printf '[worker:nr]\ncommand = sleep 0.2; exit 2\nready = exec:false\n[worker:web]\ncommand = exec sleep 300\n' >"$T/conf"
-	start_aiorun --control "$T/ctl.sock" --stop-on none -c "$T/conf"
-	wait_for 5 test -S "$T/ctl.sock"
+	start_controlled --stop-on none -c "$T/conf"
 	ctl_expect 1 "aiorunctl: nr: failed before it was ready" wait nr
 	stop_set
 }
@@ -341,9 +306,8 @@ EOF2
 }
 
 @test "wait and logs -f get their answer when the worker's end is aiorun's end" {
-	start_aiorun --control "$T/ctl.sock" \
+	start_controlled \
 		-w job="while [ ! -e $T/go ]; do sleep 0.05; done; echo last words"
-	wait_for 5 test -S "$T/ctl.sock"
 	ctl wait --for exited job >"$T/waited" 2>&1 3>&- &
 	waiter=$!
 	ctl logs -f job >"$T/followed" 2>&1 3>&- &
@@ -362,10 +326,9 @@ EOF2
 }
 
 @test "logs keeps at least the last 64 KiB of a chatty worker, bounded" {
-	start_aiorun --control "$T/ctl.sock" \
+	start_controlled \
 		-w chatty='i=0; while [ $i -lt 20000 ]; do i=$((i+1)); echo "line $i of a chatty worker"; done; sleep 300' \
 		-w web='exec sleep 300'
-	wait_for 5 test -S "$T/ctl.sock"
 	wait_for 30 grep -q "line 20000 of" "$OUT"
 	ctl logs -n 1000000 chatty >"$T/kept"
 	size=$(wc -c <"$T/kept")
@@ -380,10 +343,9 @@ EOF2
 }
 
 @test "logs shows a cut line as its pieces, and a last line without a newline" {
-	start_aiorun --control "$T/ctl.sock" \
+	start_controlled \
 		-w long='head -c 20000 /dev/zero | tr "\0" x; echo; echo short; printf "no newline"; exec >/dev/null; sleep 300' \
 		-w web='exec sleep 300'
-	wait_for 5 test -S "$T/ctl.sock"
 	wait_for 10 grep -q "no newline" "$OUT"
 	ctl logs -n 10 long >"$T/kept"
 	awk '{ print length($0) }' "$T/kept" >"$T/lengths"
@@ -407,10 +369,9 @@ EOF2
 }
 
 @test "during the shutdown a start is refused and a stop changes nothing" {
-	start_aiorun --control "$T/ctl.sock" -t 10 \
+	start_controlled -t 10 \
 		-w slow="trap 'while [ ! -e $T/release ]; do sleep 0.05; done; exit 0' TERM; while :; do sleep 0.05; done" \
 		-w web='exec sleep 300' -w once='exit 0'
-	wait_for 5 test -S "$T/ctl.sock"
 	wait_for 5 worker_has_state slow running
 	wait_for 5 worker_has_state once exited
 	kill -TERM "$AIORUN_PID"

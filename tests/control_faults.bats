@@ -6,18 +6,13 @@
 
 load helpers
 
-ctl() {
-	"$AIORUNCTL" -s "$T/ctl.sock" "$@"
-}
-
 rss_kb() {
 	awk '/^VmRSS:/ { print $2 }' /proc/"$AIORUN_PID"/status
 }
 
 start_set() {
-	start_aiorun --control "$T/ctl.sock" -w web='exec sleep 300' \
+	start_controlled -w web='exec sleep 300' \
 		-w tick='while :; do echo tick; sleep 0.05; done'
-	wait_for 5 test -S "$T/ctl.sock"
 	wait_for 5 ctl wait web
 }
 

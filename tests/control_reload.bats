@@ -5,18 +5,6 @@
 
 load helpers
 
-ctl() {
-	"$AIORUNCTL" -s "$T/ctl.sock" "$@"
-}
-
-worker_has_state() {
-	ctl status "$1" --json | grep -q "\"state\":\"$2\""
-}
-
-pid_of() {
-	ctl status --json "$1" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p'
-}
-
 # The first file: keep and gone sleep, chg says v1.
 write_first() {
 	cat >"$T/aiorun.conf" <<-'CONF'
@@ -44,8 +32,7 @@ write_second() {
 
 start_first() {
 	write_first
-	start_aiorun --control "$T/ctl.sock" -c "$T/aiorun.conf"
-	wait_for 5 test -S "$T/ctl.sock"
+	start_controlled -c "$T/aiorun.conf"
 	for w in keep gone chg; do
 		wait_for 5 worker_has_state "$w" running
 	done
@@ -123,8 +110,7 @@ start_first() {
 	[worker:stubborn]
 	command = trap '' TERM; echo up; while :; do sleep 0.1; done
 	CONF
-	start_aiorun --control "$T/ctl.sock" --grace 60s -c "$T/aiorun.conf"
-	wait_for 5 test -S "$T/ctl.sock"
+	start_controlled --grace 60s -c "$T/aiorun.conf"
 	wait_for 5 grep -q 'up$' "$OUT"
 	kill -TERM "$AIORUN_PID"
 	wait_for 5 log_has "Running pending tasks till complete"
@@ -168,8 +154,7 @@ start_first() {
 	[worker:slow]
 	command = trap '' TERM; touch "$T/up.v1"; until [ -e "$T/release" ]; do sleep 0.02; done
 	CONF
-	start_aiorun --control "$T/ctl.sock" -c "$T/aiorun.conf"
-	wait_for 5 test -S "$T/ctl.sock"
+	start_controlled -c "$T/aiorun.conf"
 	wait_for 5 worker_has_state slow running
 	old=$(pid_of slow)
 	sed -i 's/up.v1/up.v2/' "$T/aiorun.conf"
@@ -199,8 +184,7 @@ start_first() {
 @test "reload reports changed [aiorun] keys, and restarts a Procfile worker whose PORT moved" {
 	printf 'a: exec sleep 300\nb: echo "b on $PORT"; exec sleep 301\nc: echo "c on $PORT"; exec sleep 302\n' >"$T/Procfile"
 	printf '[aiorun]\ngrace = 4s\n' >"$T/aiorun.conf"
-	start_aiorun --control "$T/ctl.sock" -c "$T/aiorun.conf" -f "$T/Procfile"
-	wait_for 5 test -S "$T/ctl.sock"
+	start_controlled -c "$T/aiorun.conf" -f "$T/Procfile"
 	wait_for 5 grep -q "c on 5200" "$OUT"
 	a=$(pid_of a)
 	printf '[aiorun]\ngrace = 1s\nstop-on = exit\n' >"$T/aiorun.conf"

@@ -4,10 +4,6 @@
 
 load helpers
 
-ctl() {
-	"$AIORUNCTL" -s "$T/ctl.sock" "$@"
-}
-
 @test "the default socket is \$XDG_RUNTIME_DIR/aiorun.sock, mode 0600, and aiorunctl finds it" {
 	start_aiorun -w web='exec sleep 300' -w b='exec sleep 300'
 	wait_for 5 test -S "$XDG_RUNTIME_DIR/aiorun.sock"
@@ -98,8 +94,7 @@ ctl() {
 @test "another uid is refused with 77" {
 	user=aiorunctl-test-$$
 	useradd --no-create-home --shell /bin/sh "$user"
-	start_aiorun --control "$T/ctl.sock" -w web='exec sleep 300' -w b='exec sleep 300'
-	wait_for 5 test -S "$T/ctl.sock"
+	start_controlled -w web='exec sleep 300' -w b='exec sleep 300'
 	chmod 755 "$T"
 	# The file's mode refuses it first.
 	run runuser -u "$user" -- "$AIORUNCTL" -s "$T/ctl.sock" stop web

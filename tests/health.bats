@@ -6,10 +6,6 @@
 
 load helpers
 
-ctl() {
-	"$AIORUNCTL" -s "$T/ctl.sock" "$@"
-}
-
 health_is() {
 	ctl status --json "$1" | grep -q "\"health\":$2,"
 }
@@ -44,8 +40,7 @@ restart-delay = 100ms
 [worker:other]
 command = exec sleep 300
 CONF
-	start_aiorun --control "$T/ctl.sock" -c "$T/aiorun.conf"
-	wait_for 5 test -S "$T/ctl.sock"
+	start_controlled -c "$T/aiorun.conf"
 	wait_for 5 health_is web '"healthy"'
 	health_is other null
 	touch "$T/sick"
@@ -75,8 +70,7 @@ health-retries = 3
 [worker:other]
 command = exec sleep 300
 CONF
-	start_aiorun --control "$T/ctl.sock" -c "$T/aiorun.conf"
-	wait_for 5 test -S "$T/ctl.sock"
+	start_controlled -c "$T/aiorun.conf"
 	wait_for 5 health_is web '"healthy"'
 	kill "$(cat "$T/socat")"
 	finish_aiorun
@@ -101,8 +95,7 @@ health-retries = 2
 restart = on-failure
 restart-delay = 100ms
 CONF
-	start_aiorun --control "$T/ctl.sock" -c "$T/aiorun.conf"
-	wait_for 5 test -S "$T/ctl.sock"
+	start_controlled -c "$T/aiorun.conf"
 	wait_for 10 health_is web '"healthy"'
 	[ "$(cat "$T/host")" = "127.0.0.1:$port /healthz?full=1" ]
 	touch "$T/sick"

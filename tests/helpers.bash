@@ -196,21 +196,52 @@ kill_from_another() {
 	sh -c 'kill -s "$1" "$2"' sh "$1" "$2"
 }
 
-# expect STATUS OUTPUT ARG...: aiorun with ARGS exits STATUS and prints
-# OUTPUT (standard output and error together), its one line; and nothing
-# was started: the failing tests' workers touch $T/started when they run.
-expect() {
+# exits_with STATUS OUTPUT COMMAND...: COMMAND exits STATUS and prints
+# OUTPUT (standard output and error together), or says what it did.
+exits_with() {
 	local want_status=$1 want_output=$2
 	shift 2
-	run "$AIORUN" "$@"
+	run "$@"
 	if [ "$status" -ne "$want_status" ] || [ "$output" != "$want_output" ]; then
-		echo "aiorun $*"
+		echo "$*"
 		echo "  status $status, wanted $want_status"
 		echo "  output: $output"
 		echo "  wanted: $want_output"
 		return 1
 	fi
-	[ ! -e "$T/started" ]
+}
+
+# expect STATUS OUTPUT ARG...: aiorun with ARGS exits STATUS and prints
+# OUTPUT, its one line; and nothing was started: the failing tests'
+# workers touch $T/started when they run.
+expect() {
+	exits_with "$1" "$2" "$AIORUN" "${@:3}" && [ ! -e "$T/started" ]
+}
+
+# The control socket of a test's aiorun, at $T/ctl.sock.
+ctl() {
+	"$AIORUNCTL" -s "$T/ctl.sock" "$@"
+}
+
+# ctl_expect STATUS OUTPUT ARG...: aiorunctl with ARGS exits STATUS and
+# prints OUTPUT.
+ctl_expect() {
+	exits_with "$1" "$2" ctl "${@:3}"
+}
+
+# start_controlled ARG...: start_aiorun with the control socket at
+# $T/ctl.sock, once it answers there.
+start_controlled() {
+	start_aiorun --control "$T/ctl.sock" "$@"
+	wait_for 5 test -S "$T/ctl.sock"
+}
+
+worker_has_state() {
+	ctl status "$1" --json | grep -q "\"state\":\"$2\""
+}
+
+pid_of() {
+	ctl status --json "$1" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p'
 }
 
 log_has() {

@@ -5,10 +5,6 @@
 
 load helpers
 
-ctl() {
-	"$AIORUNCTL" -s "$T/ctl.sock" "$@"
-}
-
 @test "after = X:success waits for a one-shot task, which is simply done" {
 	cat >"$T/aiorun.conf" <<'CONF'
 [worker:db]
@@ -48,8 +44,7 @@ after = migrate:success
 [worker:cron]
 command = exec sleep 300
 CONF
-	start_aiorun --stop-on none --control "$T/ctl.sock" -c "$T/aiorun.conf"
-	wait_for 5 test -S "$T/ctl.sock"
+	start_controlled --stop-on none -c "$T/aiorun.conf"
 	ctl status web | grep -q "^web  *waiting "
 	touch "$T/go"
 	wait_for 5 log_has "Task web is skipped: migrate failed with status 3, and it waits for migrate:success"
@@ -158,8 +153,7 @@ ready = exec:test -e "$T/never"
 command = touch "$T/w"; exec sleep 300
 after = db
 CONF
-	start_aiorun --control "$T/ctl.sock" -c "$T/aiorun.conf"
-	wait_for 5 test -S "$T/ctl.sock"
+	start_controlled -c "$T/aiorun.conf"
 	run ctl start w
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ ^w:\ started\ \(pid\ [0-9]+\)$ ]]
